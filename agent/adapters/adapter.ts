@@ -1,0 +1,28 @@
+/**
+ * The contract every detector export format implements. detect.ts owns the ONNX session
+ * and execution providers; an adapter only knows how to turn a Frame into the model's
+ * input tensors and the model's outputs back into Detections in original image pixels.
+ */
+import type { Tensor } from 'onnxruntime-node';
+import type { Detection, Frame } from '../types.js';
+
+/** What detect.ts knows about a loaded model, handed to adapters for selection and setup. */
+export interface ModelInfo {
+  inputNames: readonly string[];
+  outputNames: readonly string[];
+  /** ONNX ModelProto.metadata_props (field 14), read from the file. */
+  metadata: Record<string, string>;
+}
+
+export interface Prepared {
+  feeds: Record<string, Tensor>;
+  /** Whatever postprocess needs to map outputs back (scale, padding, original size). */
+  ctx: unknown;
+}
+
+export interface DetectorAdapter {
+  /** e.g. "unet", "maskrcnn-torchvision", "detectron2", "yolo". */
+  readonly name: string;
+  preprocess(frame: Frame): Prepared;
+  postprocess(outputs: Record<string, Tensor>, prepared: Prepared, frame: Frame): Detection[];
+}
