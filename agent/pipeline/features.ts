@@ -1,0 +1,151 @@
+/**
+ * The 18 per-image features of Li et al. 2025 (paper-method.md), computed from one image's
+ * detections. Pure: detections in, a named record out, so the forest sees exactly what the
+ * paper's forest saw and the tests can check each number by hand.
+ *
+ * Definitions (n = number of detections, A = width * height, a_i = box area of detection i):
+ * - counts_0.1 .. counts_0.9: fraction of the n detections whose score s falls in
+ *   [0.1,0.2), ..., [0.8,0.9), [0.9, inf). Same as the public code's numpy.digitize with
+ *   edges 0.1..0.9 divided by n: a score below 0.1 counts in n but in no bin.
+ * - area_ratio = sum(a_i) / A (boxes may overlap, so it can exceed 1).
+ * - avg_conf, std_conf: mean and population std of the scores.
+ * - avg_size, std_size: mean and population std of a_i / A.
+ * - avg_shape, std_shape: mean and population std of Heywood circularity (see circularity()).
+ * - counts = n.
+ * - image_confidence = sum(a_i s_i) / sum(a_i); avg_conf when every box has zero area.
+ * Zero detections (the public code divides by zero): every feature is 0. That is a value no
+ * image with detections can produce for counts, and circularity is >= 1 for any real
+ * shape, so 0 marks "nothing detected" unambiguously for the forest.
+ */
+import { FEATURE_NAMES, type Detection, type Features, type Mask } from '../types.js';
+
+/** Bin edges of counts_0.1..counts_0.9, as numpy.digitize(bins=[0.1..0.9]) uses them. */
+const BIN_EDGES = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9] as const;
+
+export function computeFeatures(detections: Detection[], width: number, height: number): Features {
+  if (!(width > 0 && height > 0)) throw new RangeError(`computeFeatures: image size must be positive, got ${width}x${height}`);
+  const out = zeroFeatures();
+  const n = detections.length;
+  if (n === 0) return out;
+  const imageArea = width * height;
+  const scores = detections.map((d) => d.score);
+  const areas = detections.map((d) => boxArea(d.box));
+  const sizes = areas.map((a) => a / imageArea);
+  const shapes = detections.map(circularityOf);
+
+  const bins = binFractions(scores);
+  for (let i = 0; i < 9; i++) out[FEATURE_NAMES[i]!] = bins[i]!;
+  out.area_ratio = sum(areas) / imageArea;
+  [out.avg_conf, out.std_conf] = meanStd(scores);
+  [out.avg_size, out.std_size] = meanStd(sizes);
+  [out.avg_shape, out.std_shape] = meanStd(shapes);
+  out.counts = n;
+  const totalArea = sum(areas);
+  out.image_confidence = totalArea > 0 ? sum(areas.map((a, i) => a * scores[i]!)) / totalArea : out.avg_conf;
+  return out;
+}
+
+/** All 18 features at 0: the documented value for an image without detections. */
+export function zeroFeatures(): Features {
+  return Object.fromEntries(FEATURE_NAMES.map((k) => [k, 0])) as Features;
+}
+
+/** Fraction of scores in each of the 9 bins [0.1,0.2) ... [0.9,inf). */
+export function binFractions(scores: readonly number[]): number[] {
+  const counts = new Array<number>(9).fill(0);
+  for (const s of scores) {
+    let bin = -1;
+    for (let i = 0; i < BIN_EDGES.length; i++) if (s >= BIN_EDGES[i]!) bin = i;
+    if (bin >= 0) counts[bin]!++;
+  }
+  return counts.map((c) => (scores.length ? c / scores.length : 0));
+}
+
+/** Box area with exclusive x2,y2; a box with x2 < x1 has area 0, not a negative one. */
+function boxArea(b: Detection['box']): number {
+  return Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
+}
+
+/**
+ * Heywood circularity of a detection: perimeter of the convex hull / circumference of the
+ * circle of the same area. With a mask, the hull is that of the inside pixels' squares
+ * (their corners) and the area is the pixel count; the hull then contains every pixel, so
+ * by the isoperimetric inequality the value is >= 1 and tends to 1 for a digital disc.
+ * Without a mask (box detectors) or with an empty one, the shape is taken to be the
+ * ellipse inscribed in the box: 1 for a square box, larger for elongated ones.
+ */
+export function circularityOf(d: Detection): number {
+  if (d.mask) {
+    const c = maskCircularity(d.mask);
+    if (c !== null) return c;
+  }
+  return ellipseCircularity(d.box[2] - d.box[0], d.box[3] - d.box[1]);
+}
+
+/** Heywood circularity of a bitmask (see circularityOf), or null when it has no pixels. */
+export function maskCircularity(mask: Mask): number | null {
+  const pts: Array<[number, number]> = [];
+  let area = 0;
+  for (let y = 0; y < mask.height; y++) {
+    let lo = -1;
+    let hi = -1;
+    const row = y * mask.width;
+    for (let x = 0; x < mask.width; x++) {
+      if (!mask.data[row + x]) continue;
+      area++;
+      if (lo < 0) lo = x;
+      hi = x;
+    }
+    // Only the outermost pixel squares of a row can be hull vertices.
+    if (lo >= 0) pts.push([lo, y], [lo, y + 1], [hi + 1, y], [hi + 1, y + 1]);
+  }
+  if (area === 0) return null;
+  return hullPerimeter(pts) / (2 * Math.sqrt(Math.PI * area));
+}
+
+/** Circularity of the ellipse with axes w and h (Ramanujan's perimeter); 0 for a degenerate box. */
+export function ellipseCircularity(w: number, h: number): number {
+  const a = Math.max(0, w) / 2;
+  const b = Math.max(0, h) / 2;
+  if (a === 0 || b === 0) return 0;
+  const perimeter = Math.PI * (3 * (a + b) - Math.sqrt((3 * a + b) * (a + 3 * b)));
+  return perimeter / (2 * Math.PI * Math.sqrt(a * b));
+}
+
+/** Perimeter of the convex hull of points (Andrew's monotone chain). */
+export function hullPerimeter(points: Array<[number, number]>): number {
+  const p = [...points].sort((u, v) => u[0] - v[0] || u[1] - v[1]);
+  if (p.length < 2) return 0;
+  const cross = (o: number[], a: number[], b: number[]): number => (a[0]! - o[0]!) * (b[1]! - o[1]!) - (a[1]! - o[1]!) * (b[0]! - o[0]!);
+  const half = (pts: Array<[number, number]>): Array<[number, number]> => {
+    const h: Array<[number, number]> = [];
+    for (const q of pts) {
+      while (h.length >= 2 && cross(h[h.length - 2]!, h[h.length - 1]!, q) <= 0) h.pop();
+      h.push(q);
+    }
+    h.pop();
+    return h;
+  };
+  const hull = [...half(p), ...half([...p].reverse())];
+  let per = 0;
+  for (let i = 0; i < hull.length; i++) {
+    const a = hull[i]!;
+    const b = hull[(i + 1) % hull.length]!;
+    per += Math.hypot(b[0] - a[0], b[1] - a[1]);
+  }
+  return per;
+}
+
+function sum(xs: readonly number[]): number {
+  let s = 0;
+  for (const x of xs) s += x;
+  return s;
+}
+
+/** Mean and population standard deviation (numpy's default ddof=0, as the public code). */
+function meanStd(xs: readonly number[]): [number, number] {
+  const m = sum(xs) / xs.length;
+  let v = 0;
+  for (const x of xs) v += (x - m) * (x - m);
+  return [m, Math.sqrt(v / xs.length)];
+}
