@@ -1,0 +1,88 @@
+/**
+ * THE configuration schema of temguard: every key, its type, default and meaning. The
+ * Config type, the defaults, validation, env overrides (TEMGUARD_<SECTION>_<KEY>) and the
+ * reference table in the README all come from this one declaration.
+ * Thresholds default to the paper (confidence 0.1, F1 alert 0.5).
+ */
+import { f, type Infer } from './schema-dsl.js';
+
+export const SCHEMA = {
+  instrument: {
+    id: f.string('tem-1', 'Instrument id: the MQTT topic level under the prefix and part of the client id. Letters, digits, - and _ only.'),
+  },
+  watch: {
+    dir: f.optString('Acquisition directory to watch (recursively). Null: run the demo, a simulated microscope session written to a temp directory.'),
+    extensions: f.list(['.tif', '.tiff', '.png', '.jpg', '.jpeg', '.dm3', '.dm4', '.mrc'], 'File extensions that are images (case-insensitive).'),
+    ignore_prefixes: f.list(['.', '~'], 'Basenames starting with these are temp files and ignored.'),
+    ignore_suffixes: f.list(['.part', '.tmp', '.crdownload', '.partial', '.lock'], 'Basenames ending with these are temp files and ignored.'),
+    stable_ms: f.integer(1000, 'A file counts as completely written when its size has not changed for this long (cameras write large files slowly).', { min: 50, max: 600000 }),
+    poll_ms: f.integer(100, 'How often the size is checked while waiting for stability.', { min: 10, max: 60000 }),
+    use_polling: f.boolean(false, 'Poll instead of inotify: needed on network shares (SMB/NFS) where inotify sees nothing.'),
+    catch_up: f.boolean(true, 'At start, process images that arrived while the agent was down (not yet in the journal).'),
+    retry_truncated: f.integer(3, 'Times a truncated/empty image is retried (it may still be being written) before it becomes an error result.', { min: 0, max: 100 }),
+    retry_delay_ms: f.integer(2000, 'Wait between such retries.', { min: 0, max: 600000 }),
+    demo_interval_ms: f.integer(2000, 'Demo only: one simulated image every this many ms.', { min: 100, max: 3600000 }),
+    demo_size: f.integer(512, 'Demo only: simulated image size in pixels.', { min: 64, max: 4096 }),
+  },
+  queue: {
+    capacity: f.integer(256, 'Images waiting in memory at most; beyond it new arrivals are left on disk and picked up by a rescan when the queue drains (nothing is lost).', { min: 1, max: 1000000 }),
+    drain_timeout_s: f.number(30, 'On SIGTERM, how long in-flight and queued images may take to finish before the agent exits anyway (unfinished ones are redone at next start).', { min: 0, max: 3600 }),
+  },
+  decode: {
+    max_pixels: f.integer(16384 * 16384, 'Images with more pixels are refused before allocating (memory bound).', { min: 1 }),
+    pixel_size: f.records({
+      pattern: f.string('*', 'Glob on the basename, e.g. "*.tif".'),
+      x: f.number(1, 'Pixel size along x.', { min: 0 }),
+      y: f.number(0, 'Pixel size along y (0: same as x).', { min: 0 }),
+      unit: f.string('nm', 'Unit of x and y.'),
+    }, 'Pixel-size overrides for files that carry none (PNG/JPEG/TIFF without resolution tags).'),
+  },
+  detector: {
+    model: f.optString('ONNX detector file. Null: the bundled cavity model in models/.'),
+    adapter: f.string('auto', 'Export format adapter: auto (from inputs/outputs/metadata) or a name (unet, maskrcnn-torchvision, detectron2, yolo).'),
+    providers: f.list(['tensorrt', 'cuda', 'cpu'], 'Execution providers to try, in order; the first that loads is used and the report says why others fell back.', ['tensorrt', 'cuda', 'cpu']),
+    device_id: f.integer(0, 'GPU index for tensorrt/cuda.', { min: 0 }),
+    confidence: f.number(0.1, 'Detections below this score are dropped before features (paper: 0.1).', { min: 0, max: 1 }),
+    threads: f.integer(0, 'Intra-op threads for the CPU provider (0: onnxruntime decides).', { min: 0, max: 256 }),
+  },
+  forest: {
+    model: f.optString('Forest model JSON. Null: the bundled forest in models/.'),
+    f1_threshold: f.number(0.5, 'A predicted F1 below this marks the image low (paper: 0.5).', { min: 0, max: 1 }),
+  },
+  alert: {
+    enter_after: f.integer(3, 'An alert starts after this many consecutive low images (one bad frame pages nobody).', { min: 1, max: 10000 }),
+    exit_after: f.integer(3, 'An active alert ends after this many consecutive images that are not low.', { min: 1, max: 10000 }),
+    update_every: f.integer(5, 'While an alert is active, publish an update every this many further low images.', { min: 1, max: 10000 }),
+  },
+  mqtt: {
+    url: f.string('embedded://127.0.0.1:1883', 'Broker: embedded://HOST:PORT starts an in-process broker on loopback; mqtt:// or mqtts:// for a site broker.'),
+    prefix: f.string('temguard', 'Topic prefix: topics are <prefix>/<instrument>/<name>.'),
+    client_id: f.optString('MQTT client id. Null: temguard-<instrument>.'),
+    protocol_version: f.enum(['auto', '4', '5'], 'auto', 'MQTT protocol: 5, 4 (3.1.1) or auto (3.1.1 for the embedded broker, 5 otherwise).'),
+    username: f.optString('Username for the site broker.'),
+    password_file: f.optString('File holding the password (e.g. $CREDENTIALS_DIRECTORY/mqtt-password under systemd).'),
+    password_env: f.optString('Name of an environment variable holding the password.'),
+    ca_file: f.optString('CA certificate (PEM) for mqtts://.'),
+    cert_file: f.optString('Client certificate (PEM) for mqtts:// with client auth.'),
+    key_file: f.optString('Client key (PEM) for mqtts:// with client auth.', { secret: true }),
+    reject_unauthorized: f.boolean(true, 'Verify the broker certificate.'),
+    keepalive_s: f.integer(30, 'MQTT keepalive.', { min: 0, max: 65535 }),
+    reconnect_ms: f.integer(2000, 'Wait between reconnect attempts.', { min: 100, max: 600000 }),
+    inflight: f.integer(32, 'QoS 1 messages awaiting broker acknowledgement at once.', { min: 1, max: 65535 }),
+  },
+  state: {
+    dir: f.string('.temguard-state', 'Directory for the journal and outbox (relative to the working directory; /var/lib/temguard under systemd).'),
+    outbox_max: f.integer(10000, 'Unacknowledged messages kept at most. When full, the pipeline pauses (images stay on disk, nothing is dropped) until the broker acknowledges.', { min: 10, max: 10000000 }),
+    keep_days: f.number(30, 'Journal entries of images older than this are pruned (the image will not be redone unless it changes).', { min: 0.001, max: 36500 }),
+  },
+  schedule: {
+    status: f.string('*/10 * * * * *', 'node-cron expression (with seconds) for the retained status heartbeat.'),
+    digest: f.string('0 0 * * * *', 'node-cron expression for the digest (mean predicted F1, images, alerts since the last digest).'),
+    prune: f.string('0 17 3 * * *', 'node-cron expression for compacting the journal and outbox.'),
+  },
+  log: {
+    level: f.enum(['debug', 'info', 'warn', 'error'], 'info', 'Least severe level written to stdout (JSON lines).'),
+  },
+} as const;
+
+export type Config = Infer<typeof SCHEMA>;
