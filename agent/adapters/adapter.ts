@@ -12,6 +12,9 @@ export interface ModelInfo {
   outputNames: readonly string[];
   /** ONNX ModelProto.metadata_props (field 14), read from the file. */
   metadata: Record<string, string>;
+  /** Declared shapes (numbers, or names for dynamic axes) by input/output name, from the session. */
+  inputShapes?: Record<string, readonly (number | string)[]>;
+  outputShapes?: Record<string, readonly (number | string)[]>;
 }
 
 export interface Prepared {
@@ -23,6 +26,17 @@ export interface Prepared {
 export interface DetectorAdapter {
   /** e.g. "unet", "maskrcnn-torchvision", "detectron2", "yolo". */
   readonly name: string;
+  /** The fixed square input size the model expects, when it has one (e.g. YOLO 640). */
+  readonly inputSize?: number;
   preprocess(frame: Frame): Prepared;
   postprocess(outputs: Record<string, Tensor>, prepared: Prepared, frame: Frame): Detection[];
+}
+
+/** How detect.ts finds an adapter: `matches` says whether a model looks like this format. */
+export interface AdapterFactory {
+  readonly name: string;
+  /** True when inputs/outputs/metadata look like this export format. */
+  matches(info: ModelInfo): boolean;
+  /** Builds the adapter; throws ModelError when the model is close but not usable (message says why). */
+  create(info: ModelInfo): DetectorAdapter;
 }

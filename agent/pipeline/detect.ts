@@ -1,0 +1,195 @@
+/**
+ * The detect stage: one onnxruntime session per model, execution providers tried in order
+ * (tensorrt -> cuda -> cpu by default) because onnxruntime-node rejects a missing provider
+ * instead of falling back, a report of what was asked for, what runs and why the rest failed,
+ * a warm-up run at start so the first real image is not slowed by lazy initialisation, and
+ * an adapter (agent/adapters) that owns the export format's pre- and post-processing.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { InferenceSession } from 'onnxruntime-node';
+import type { DetectorAdapter, ModelInfo } from '../adapters/adapter.js';
+import { ModelError } from '../adapters/model-error.js';
+import { readOnnxInfo } from '../adapters/onnx-file.js';
+import { rejectUnrunnable, selectAdapter } from '../adapters/registry.js';
+import type { Logger } from '../log.js';
+import { MODELS_DIR } from '../paths.js';
+import type { Detection, Frame } from '../types.js';
+
+export { ModelError };
+
+export type ExecutionProvider = 'tensorrt' | 'cuda' | 'cpu';
+export const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['tensorrt', 'cuda', 'cpu'];
+
+export interface DetectorOptions {
+  modelPath: string;
+  /** Tried in this order; default ['tensorrt','cuda','cpu']. */
+  providers?: ExecutionProvider[];
+  deviceId?: number;
+  /** 'auto' (default) or an adapter name (unet, ...). */
+  adapter?: string;
+  /** Keep detections with score >= this; default 0.1 (the paper's). */
+  confidence?: number;
+  /** Intra-op threads; default: onnxruntime's. */
+  threads?: number;
+  /** Run one inference at start; default true. */
+  warmup?: boolean;
+}
+
+export interface EpReport {
+  requested: ExecutionProvider[];
+  active: ExecutionProvider;
+  fallbacks: { ep: ExecutionProvider; reason: string }[];
+}
+
+export interface DetectResult {
+  detections: Detection[];
+  inferenceMs: number;
+  preprocessMs: number;
+  postprocessMs: number;
+}
+
+export interface Detector {
+  readonly model: { path: string; name: string; sha256: string; adapter: string; inputSize?: number; metadata: Record<string, string> };
+  readonly ep: EpReport;
+  /** Milliseconds the warm-up inference took (absent when warmup is off). */
+  readonly warmupMs?: number;
+  detect(frame: Frame): Promise<DetectResult>;
+  close(): Promise<void>;
+}
+
+/** The bundled cavity model (all presets), built by models/recipes/detector. */
+export const DEFAULT_MODEL_PATH = join(MODELS_DIR, 'cavity-unet-all.onnx');
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
+
+async function readModel(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ModelError(code === 'ENOENT' ? `model file not found: ${path}` : `cannot read model ${path}: ${message(err)}`);
+  }
+}
+
+/** Tries each provider alone, in order; the first that creates a session wins. */
+export async function openSession(bytes: Uint8Array, opts: DetectorOptions, log: Logger): Promise<{ session: InferenceSession; ep: EpReport }> {
+  const requested = opts.providers?.length ? [...opts.providers] : [...EXECUTION_PROVIDERS];
+  for (const ep of requested) {
+    if (!EXECUTION_PROVIDERS.includes(ep)) throw new ModelError(`unknown execution provider "${ep}"; known: ${EXECUTION_PROVIDERS.join(', ')}`);
+  }
+  const fallbacks: EpReport['fallbacks'] = [];
+  for (const ep of requested) {
+    const provider = ep === 'cpu' ? 'cpu' : { name: ep, deviceId: opts.deviceId ?? 0 };
+    try {
+      const session = await InferenceSession.create(bytes, {
+        executionProviders: [provider],
+        graphOptimizationLevel: 'all',
+        logSeverityLevel: 3, // errors only (ORT warns about e.g. unused initializers)
+        ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
+      });
+      if (fallbacks.length) log.warn('execution provider fallback', { requested, active: ep, fallbacks });
+      return { session, ep: { requested, active: ep, fallbacks } };
+    } catch (err) {
+      fallbacks.push({ ep, reason: message(err) });
+    }
+  }
+  const reasons = fallbacks.map((f) => `${f.ep}: ${f.reason}`).join('; ');
+  throw new ModelError(`${opts.modelPath}: no execution provider could load the model (${reasons})`);
+}
+
+function shapes(meta: readonly InferenceSession.ValueMetadata[]): Record<string, readonly (number | string)[]> {
+  const out: Record<string, readonly (number | string)[]> = {};
+  for (const m of meta) if (m.isTensor) out[m.name] = m.shape;
+  return out;
+}
+
+function modelInfo(session: InferenceSession, metadata: Record<string, string>): ModelInfo {
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    metadata,
+    inputShapes: shapes(session.inputMetadata),
+    outputShapes: shapes(session.outputMetadata),
+  };
+}
+
+/** A deterministic textured frame (gentle gradient + dither) for the warm-up run. */
+export function warmupFrame(size: number): Frame {
+  const data = new Float32Array(size * size);
+  for (let i = 0; i < data.length; i++) data[i] = 100 + ((i * 7919) % 50) + ((i / size) | 0) % 31;
+  return { width: size, height: size, data, dtype: 'uint8', min: 100, max: 180, mean: 140, pixelSize: null, format: 'warmup' };
+}
+
+export async function createDetector(opts: DetectorOptions, log: Logger): Promise<Detector> {
+  const bytes = await readModel(opts.modelPath);
+  const file = readOnnxInfo(bytes, opts.modelPath);
+  rejectUnrunnable(file, opts.modelPath);
+  const { session, ep } = await openSession(bytes, opts, log);
+  let adapter: DetectorAdapter;
+  try {
+    adapter = selectAdapter(modelInfo(session, file.metadata), opts.adapter ?? 'auto');
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+  const model = {
+    path: opts.modelPath,
+    name: basename(opts.modelPath).replace(/\.onnx$/i, ''),
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    adapter: adapter.name,
+    metadata: file.metadata,
+    ...(adapter.inputSize ? { inputSize: adapter.inputSize } : {}),
+  };
+  const detector = buildDetector(session, adapter, model, ep, opts.confidence ?? 0.1);
+  if (opts.warmup === false) {
+    log.info('detector ready', { model: model.name, adapter: model.adapter, ep });
+    return detector;
+  }
+  const t0 = performance.now();
+  await detector.detect(warmupFrame(adapter.inputSize ?? 256));
+  const warmupMs = performance.now() - t0;
+  log.info('detector ready', { model: model.name, adapter: model.adapter, ep, warmupMs: Math.round(warmupMs) });
+  return { ...detector, warmupMs, detect: detector.detect, close: detector.close };
+}
+
+function validateFrame(frame: Frame): void {
+  if (!(frame.width > 0 && frame.height > 0) || frame.data.length !== frame.width * frame.height) {
+    throw new RangeError(`frame is ${frame.width}x${frame.height} but has ${frame.data.length} pixels`);
+  }
+}
+
+function buildDetector(session: InferenceSession, adapter: DetectorAdapter, model: Detector['model'], ep: EpReport, confidence: number): Detector {
+  // One inference at a time: ORT already uses every intra-op thread, and queued calls keep memory bounded.
+  let chain: Promise<unknown> = Promise.resolve();
+  const run = async (frame: Frame): Promise<DetectResult> => {
+    validateFrame(frame);
+    const t0 = performance.now();
+    const prepared = adapter.preprocess(frame);
+    const t1 = performance.now();
+    const outputs = await session.run(prepared.feeds);
+    const t2 = performance.now();
+    const all = adapter.postprocess(outputs, prepared, frame);
+    const detections = all
+      .map((d) => ({ ...d, score: Math.min(1, Math.max(0, d.score)) }))
+      .filter((d) => d.score >= confidence)
+      .sort((a, b) => b.score - a.score);
+    const t3 = performance.now();
+    for (const t of Object.values(outputs)) t.dispose?.();
+    return { detections, preprocessMs: t1 - t0, inferenceMs: t2 - t1, postprocessMs: t3 - t2 };
+  };
+  return {
+    model,
+    ep,
+    detect(frame) {
+      const next = chain.then(() => run(frame));
+      chain = next.catch(() => undefined);
+      return next;
+    },
+    async close() {
+      await chain;
+      await session.release();
+    },
+  };
+}

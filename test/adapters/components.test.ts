@@ -1,0 +1,54 @@
+import test from 'ava';
+import { componentsToDetections } from '../../agent/adapters/components.js';
+
+/** Builds a map from rows of digits: '0'..'9' = probability 0.0..0.9, '#' = 1.0. */
+function map(rows: string[]): { prob: Float32Array; width: number; height: number } {
+  const width = rows[0]!.length;
+  const prob = new Float32Array(width * rows.length);
+  rows.forEach((r, y) => [...r].forEach((c, x) => { prob[y * width + x] = c === '#' ? 1 : Number(c) / 10; }));
+  return { prob, width, height: rows.length };
+}
+
+test('hand-made probability map: two blobs, 8-connectivity, boxes, masks and mean-probability scores', (t) => {
+  const { prob, width, height } = map([
+    '00000000',
+    '0##00000',
+    '0#900000',
+    '00070000', // 7 touches the 9 diagonally: same component at threshold 0.5
+    '00000660',
+    '00000660',
+    '00000000',
+  ]);
+  const dets = componentsToDetections(prob, width, height, width, { threshold: 0.5, minArea: 1 });
+  t.is(dets.length, 2);
+  const [a, b] = dets;
+  // blob 1: pixels (1,1)=1 (2,1)=1 (1,2)=1 (2,2)=.9 (3,3)=.7 -> mean 4.6/5 = .92
+  t.deepEqual(a!.box, [1, 1, 4, 4]);
+  t.true(Math.abs(a!.score - 0.92) < 1e-6);
+  t.deepEqual(a!.mask && { x0: a.mask.x0, y0: a.mask.y0, w: a.mask.width, h: a.mask.height, d: [...a.mask.data] },
+    { x0: 1, y0: 1, w: 3, h: 3, d: [1, 1, 0, 1, 1, 0, 0, 0, 1] });
+  // blob 2: four pixels of .6
+  t.deepEqual(b!.box, [5, 4, 7, 6]);
+  t.true(Math.abs(b!.score - 0.6) < 1e-6);
+  t.deepEqual([...b!.mask!.data], [1, 1, 1, 1]);
+});
+
+test('threshold and min area decide what counts', (t) => {
+  const { prob, width, height } = map(['#0006', '00006', '50000']);
+  t.is(componentsToDetections(prob, width, height, width, { threshold: 0.5, minArea: 1 }).length, 3);
+  t.is(componentsToDetections(prob, width, height, width, { threshold: 0.55, minArea: 1 }).length, 2);
+  const big = componentsToDetections(prob, width, height, width, { threshold: 0.5, minArea: 2 });
+  t.deepEqual(big.map((d) => d.box), [[4, 0, 5, 2]]);
+});
+
+test('a row stride larger than the width crops a padded map', (t) => {
+  // 3x2 image inside a 5-wide padded map; the padding columns (x 3,4) touch the blob but must be ignored
+  const { prob } = map(['0#0##', '00###']);
+  const dets = componentsToDetections(prob, 3, 2, 5, { threshold: 0.5, minArea: 1 });
+  t.deepEqual(dets.map((d) => d.box), [[1, 0, 3, 2]]);
+  t.deepEqual([...dets[0]!.mask!.data], [1, 0, 0, 1]);
+});
+
+test('an empty map gives no detections', (t) => {
+  t.deepEqual(componentsToDetections(new Float32Array(16), 4, 4, 4, { threshold: 0.5, minArea: 1 }), []);
+});
