@@ -1,0 +1,28 @@
+/**
+ * The flags that `run` and `predict` share, mapped onto config paths, and the one way both
+ * build their effective Config (file < TEMGUARD_* env < flags).
+ */
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { stringFlag } from './command.js';
+
+/** flag -> config path */
+export const CONFIG_FLAGS: Record<string, string> = {
+  watch: 'watch.dir',
+  mqtt: 'mqtt.url',
+  instrument: 'instrument.id',
+  state: 'state.dir',
+  model: 'detector.model',
+  forest: 'forest.model',
+  'log-level': 'log.level',
+};
+
+export function configFromFlags(flags: Record<string, string | true>, env: NodeJS.ProcessEnv = process.env): Config {
+  const overrides: Record<string, unknown> = {};
+  for (const [flag, path] of Object.entries(CONFIG_FLAGS)) {
+    const v = stringFlag(flags, flag);
+    if (v !== undefined) overrides[path] = v;
+  }
+  const file = stringFlag(flags, 'config') ?? env.TEMGUARD_CONFIG;
+  return loadConfig({ file, env, overrides });
+}

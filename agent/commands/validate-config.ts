@@ -1,0 +1,24 @@
+/**
+ * `temguard validate-config FILE`: loads FILE as the agent would (with TEMGUARD_* env
+ * overrides), prints every problem with its path and line and exits 1, or prints the
+ * effective config (secrets masked) and exits 0. `--print-defaults` prints the documented
+ * default file.
+ */
+import { ConfigError, loadConfig, redact } from '../config/load.js';
+import { defaultYaml } from '../config/docs.js';
+import { parseFlags, UsageError, type Command } from './command.js';
+
+export const validateConfig: Command = async (argv, io) => {
+  const { flags, positional } = parseFlags(argv, ['print-defaults'], ['print-defaults']);
+  if (flags['print-defaults']) { io.stdout(defaultYaml()); return 0; }
+  if (positional.length !== 1) throw new UsageError('usage: temguard validate-config FILE  (or --print-defaults)');
+  try {
+    const cfg = loadConfig({ file: positional[0], env: process.env });
+    io.stdout(JSON.stringify(redact(cfg), null, 2));
+    io.stderr(`${positional[0]}: ok`);
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) { io.stderr(err.message); return 1; }
+    throw err;
+  }
+};

@@ -1,0 +1,300 @@
+/**
+ * The daemon: builds the stages from the config, starts them in order (state, broker,
+ * publisher, models, queue, watcher, schedules) and stops them in reverse. One stop path
+ * serves SIGTERM, SIGINT and fatal errors (commands/run.ts wires the signals).
+ *
+ * Per image: watcher -> queue -> analyse (decode, detect, features, forest) -> alerts ->
+ * StateStore.recordImage (journal + outbox, one fsynced line) -> publisher. An image whose
+ * analysis fails produces an `error` message instead of a result; either way it is done.
+ */
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Config } from './config/schema.js';
+import { redact } from './config/load.js';
+import type { Logger } from './log.js';
+import { createNotifier, watchdogIntervalMs, type Notifier } from './notify.js';
+import { AlertTracker, type AlertEvent } from './pipeline/alerts.js';
+import { analyseImage, StageError, type AnalyseDeps, type ImageResult } from './pipeline/analyse.js';
+import { parseEmbeddedUrl, startEmbeddedBroker, type EmbeddedBroker } from './pipeline/broker.js';
+import { createDetector, DEFAULT_MODEL_PATH, type Detector } from './pipeline/detect.js';
+import { DEFAULT_FOREST_PATH, loadForest, type Forest } from './pipeline/forest.js';
+import { publisherOptions, topicRoot } from './pipeline/mqtt-options.js';
+import { StateStore, type OutMsg } from './pipeline/outbox.js';
+import { envelope, type TopicName } from './pipeline/payloads.js';
+import { Publisher } from './pipeline/publish.js';
+import { WorkQueue } from './pipeline/queue.js';
+import { startSchedules } from './pipeline/schedule.js';
+import { imageKey, scanDir, startWatcher, type ImageFile, type WatchOptions, type Watcher } from './pipeline/watch.js';
+import { VERSION } from './version.js';
+
+export interface DaemonDeps {
+  log: Logger;
+  env?: NodeJS.ProcessEnv;
+  notifier?: Notifier;
+}
+
+export interface DaemonStats {
+  started: string;
+  processed: number;
+  results: number;
+  errors: number;
+  low: number;
+  last_prediction: { image: string; f1: number; low: boolean } | null;
+}
+
+export interface Daemon {
+  readonly watchDir: string;
+  readonly brokerUrl: string;
+  readonly stats: DaemonStats;
+  stop(reason: string): Promise<void>;
+}
+
+const MAX_ITEMS = 500;
+
+export async function startDaemon(cfg: Config, deps: DaemonDeps): Promise<Daemon> {
+  const log = deps.log;
+  const notifier = deps.notifier ?? createNotifier(log, deps.env);
+  const stopping: (() => Promise<void>)[] = []; // reverse-order teardown of what has started
+  const teardown = async () => { for (const s of stopping.splice(0).reverse()) await s().catch((err) => log.error('stop step failed', { error: err })); };
+  try {
+    return await build(cfg, deps, log, notifier, stopping, teardown);
+  } catch (err) {
+    await teardown();
+    throw err;
+  }
+}
+
+async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notifier, stopping: (() => Promise<void>)[], teardown: () => Promise<void>): Promise<Daemon> {
+  const instrument = cfg.instrument.id;
+  const stats: DaemonStats = { started: new Date().toISOString(), processed: 0, results: 0, errors: 0, low: 0, last_prediction: null };
+  const digest = { images: 0, errors: 0, sumF1: 0, low: 0, since: new Date() };
+
+  // 1. State: journal + outbox.
+  const store = StateStore.open(resolve(cfg.state.dir), log.child({ component: 'state' }));
+  stopping.push(async () => store.close());
+  const make = (topic: TopicName, body: object): OutMsg => {
+    const payload = envelope(topic, store.nextSeq(), instrument, body);
+    return { topic, msg_id: payload.msg_id, seq: payload.seq, payload };
+  };
+
+  // 2. Broker (embedded) and publisher. A site broker that is down is not fatal.
+  let broker: EmbeddedBroker | null = null;
+  let brokerUrl = cfg.mqtt.url;
+  if (cfg.mqtt.url.startsWith('embedded://')) {
+    const { host, port } = parseEmbeddedUrl(cfg.mqtt.url);
+    broker = await startEmbeddedBroker(host, port, log.child({ component: 'broker' }));
+    brokerUrl = `mqtt://${host}:${broker.port}`;
+    const b = broker;
+    stopping.push(() => b.close());
+  }
+  let detector: Detector | null = null;
+  let forest: Forest | null = null;
+  let modelError: string | null = null;
+  let watchDir = '';
+  const queueRef: { q?: WorkQueue<ImageFile> } = {};
+  const alerts = new AlertTracker({ enterAfter: cfg.alert.enter_after, exitAfter: cfg.alert.exit_after, updateEvery: cfg.alert.update_every });
+  const availability = (state: string) => ({ ...envelope('availability', store.nextSeq(), instrument, {}), state });
+  const info = () => envelope('info', store.nextSeq(), instrument, {
+    version: VERSION, node: process.versions.node, watch_dir: watchDir,
+    detector: detector ? { ...detector.model, metadata: undefined, ep: detector.ep } : null,
+    forest: forest ? { path: forest.path, name: forest.manifest.name, sha256: forest.sha256, features: forest.features } : null,
+    model_error: modelError, config: redact(cfg),
+  });
+  const status = (): Record<string, unknown> => envelope('status', store.nextSeq(), instrument, {
+    state: modelError ? 'degraded' : 'running', reason: modelError,
+    queue: { depth: queueRef.q?.depth ?? 0, busy: queueRef.q?.busy ?? false, capacity: cfg.queue.capacity },
+    counters: { processed: stats.processed, results: stats.results, errors: stats.errors, low: stats.low },
+    ep: detector?.ep.active ?? null, outbox: { depth: store.outboxDepth, max: cfg.state.outbox_max, inflight: publisher.inflightCount },
+    broker: { connected: publisher.connected, last_error: publisher.lastError },
+    alert: alerts.current, last_prediction: stats.last_prediction, uptime_s: Math.round(process.uptime()),
+  });
+  const publisher: Publisher = new Publisher(publisherOptions(cfg, brokerUrl, broker !== null, deps.env), {
+    store, log: log.child({ component: 'mqtt' }),
+    retainedOnConnect: () => ({ availability: availability('online'), info: info(), status: status() }),
+    lastWill: { schema: { name: 'temguard/availability', version: 1 }, instrument, state: 'offline' },
+  });
+  publisher.start();
+  stopping.push(() => publisher.stop(availability('stopped'), 5000));
+
+  // 3. Models. A wrong or missing model does not kill the agent: it reports, stays up
+  // (degraded, images wait on disk) and retries, so fixing the file is enough.
+  const loadModels = async (): Promise<boolean> => {
+    try {
+      detector ??= await createDetector({
+        modelPath: cfg.detector.model ?? DEFAULT_MODEL_PATH, providers: cfg.detector.providers as ('tensorrt' | 'cuda' | 'cpu')[],
+        deviceId: cfg.detector.device_id, adapter: cfg.detector.adapter, confidence: cfg.detector.confidence, threads: cfg.detector.threads || undefined,
+      }, log.child({ component: 'detect' }));
+      forest ??= await loadForest(cfg.forest.model ?? DEFAULT_FOREST_PATH, { threshold: cfg.forest.f1_threshold });
+      if (modelError) log.info('models loaded; resuming', {});
+      modelError = null;
+      return true;
+    } catch (err) {
+      const msg = (err as Error).message;
+      if (msg !== modelError) {
+        log.error('cannot load models; agent stays up, degraded, and retries every 30 s', { error: msg });
+        store.recordMessages([make('error', { stage: 'startup', code: (err as Error).name, message: msg, image: null })]);
+        publisher.pump();
+      }
+      modelError = msg;
+      return false;
+    }
+  };
+  const modelsOk = await loadModels();
+  stopping.push(async () => { await detector?.close(); });
+
+  // 4. Where images come from: the configured directory, or the demo microscope.
+  if (cfg.watch.dir) {
+    watchDir = resolve(cfg.watch.dir);
+    const s = statSafe(watchDir);
+    if (!s?.isDirectory()) throw new Error(`watch.dir: ${watchDir} is not a directory (create it or fix --watch)`);
+  } else {
+    watchDir = mkdtempSync(join(tmpdir(), 'temguard-demo-'));
+    const { startDemoFeed } = await import('./sim/demo.js');
+    const feed = startDemoFeed({ dir: watchDir, intervalMs: cfg.watch.demo_interval_ms, seed: 1, size: cfg.watch.demo_size, log: log.child({ component: 'demo' }) });
+    stopping.push(() => feed.stop());
+    log.info('no acquisition directory configured: running the demo microscope', { dir: watchDir, interval_ms: cfg.watch.demo_interval_ms });
+  }
+
+  // 5. The queue and what it does with each image.
+  const analyseDeps = (): AnalyseDeps => ({ detector: detector!, forest: forest!, decode: { maxPixels: cfg.decode.max_pixels, pixelSizeOverrides: cfg.decode.pixel_size.map((p) => ({ pattern: p.pattern, x: p.x, y: p.y || p.x, unit: p.unit })) }, maxItems: MAX_ITEMS });
+  const processOne = async (file: ImageFile, waitedMs: number): Promise<void> => {
+    if (store.isDone(imageKey(file))) return;
+    const { result, error, attempts } = await analyseWithRetry(file, analyseDeps(), cfg, log);
+    const current = restat(file); // the key of the bytes we analysed (a retry may have waited for the writer)
+    const msgs: OutMsg[] = [];
+    stats.processed++;
+    digest.images++;
+    if (result) {
+      result.timing_ms.queue_wait = Math.round(waitedMs);
+      msgs.push(make('result', result));
+      const p = result.prediction;
+      stats.results++;
+      digest.sumF1 += p.f1;
+      if (p.low) { stats.low++; digest.low++; }
+      stats.last_prediction = { image: file.rel, f1: p.f1, low: p.low };
+      const ev: AlertEvent | null = alerts.observe(p, result.features, file.rel);
+      if (ev) { msgs.push(make('alert', ev)); log.warn(`alert ${ev.state}`, { alert_id: ev.alert_id, mean_f1: ev.mean_f1, hint: ev.hint }); }
+      log.info('result', { image: file.rel, f1: round(p.f1), low: p.low, detections: result.detections.count, ms: result.timing_ms.total });
+    } else {
+      stats.errors++;
+      digest.errors++;
+      msgs.push(make('error', { image: { path: file.path, rel: file.rel }, stage: error!.stage, code: error!.code, message: error!.message, attempts }));
+      log.warn('image failed', { image: file.rel, stage: error!.stage, code: error!.code, error: error!.message });
+    }
+    store.recordImage(imageKey(current), msgs);
+    publisher.pump();
+    if (store.outboxDepth >= cfg.state.outbox_max) {
+      log.warn('outbox full: pausing image processing until the broker acknowledges (images wait on disk)', { depth: store.outboxDepth });
+      queue.pause();
+    }
+  };
+  let overflowed = false;
+  const queue: WorkQueue<ImageFile> = new WorkQueue<ImageFile>({
+    capacity: cfg.queue.capacity, key: imageKey, worker: processOne, log: log.child({ component: 'queue' }),
+    onIdle: () => { if (overflowed) { overflowed = false; void catchUp('rescan after overflow'); } },
+  });
+  queueRef.q = queue;
+  if (!modelsOk) queue.pause();
+  const enqueue = (f: ImageFile) => {
+    if (store.isDone(imageKey(f))) return;
+    if (queue.push(f) === 'full' && !overflowed) { overflowed = true; log.warn('queue full: leaving new images on disk until it drains', { capacity: cfg.queue.capacity }); }
+  };
+  const watchOpts: WatchOptions = {
+    dir: watchDir, extensions: cfg.watch.extensions, ignorePrefixes: cfg.watch.ignore_prefixes, ignoreSuffixes: cfg.watch.ignore_suffixes,
+    stableMs: cfg.watch.stable_ms, pollMs: cfg.watch.poll_ms, usePolling: cfg.watch.use_polling,
+  };
+  const catchUp = async (why: string) => {
+    // Files older than the journal's memory (state.keep_days) are history, not new arrivals.
+    const horizon = Date.now() - cfg.state.keep_days * 86_400_000;
+    const files = await scanDir(watchOpts, log);
+    const todo = files.filter((f) => f.mtimeMs >= horizon && !store.isDone(imageKey(f)));
+    if (todo.length) log.info('catching up', { why, images: todo.length });
+    for (const f of todo) enqueue(f);
+  };
+  const drain = async () => {
+    const done = await queue.drain(cfg.queue.drain_timeout_s * 1000);
+    if (!done) { log.warn('drain timeout: unfinished images will be processed at next start', { left: queue.depth }); queue.clear(); }
+  };
+
+  // 6. Watch, then catch up (watch first so nothing slips between the scan and the watch).
+  const watcher: Watcher = await startWatcher(watchOpts, enqueue, log.child({ component: 'watch' }));
+  stopping.push(drain);
+  stopping.push(() => watcher.close());
+  if (cfg.watch.catch_up) await catchUp('start');
+
+  // 7. Schedules: status heartbeat, digest, pruning; retry models while degraded; resume after outbox drains.
+  const schedules = startSchedules([
+    { name: 'status', expression: cfg.schedule.status, run: () => publisher.publishRetained('status', status()) },
+    { name: 'digest', expression: cfg.schedule.digest, run: () => {
+      const body = { since: digest.since.toISOString(), images: digest.images, errors: digest.errors, low: digest.low, alerts_started: alerts.started, mean_f1: digest.images - digest.errors > 0 ? round(digest.sumF1 / (digest.images - digest.errors)) : null };
+      store.recordMessages([make('digest', body)]);
+      publisher.pump();
+      Object.assign(digest, { images: 0, errors: 0, sumF1: 0, low: 0, since: new Date() });
+      alerts.started = 0;
+    } },
+    { name: 'prune', expression: cfg.schedule.prune, run: () => { store.compact(cfg.state.keep_days * 86_400_000); } },
+  ], log.child({ component: 'schedule' }));
+  stopping.push(() => schedules.stop());
+  let lastModelTry = Date.now();
+  const housekeeping = setInterval(async () => {
+    if (modelError && Date.now() - lastModelTry >= 30_000) { lastModelTry = Date.now(); if (await loadModels()) queue.resume(); }
+    if (!modelError && store.outboxDepth < cfg.state.outbox_max * 0.9) queue.resume();
+    if (store.wantsCompaction) store.compact(cfg.state.keep_days * 86_400_000);
+  }, 1000);
+  housekeeping.unref();
+  stopping.push(async () => clearInterval(housekeeping));
+
+  // 8. systemd: ready, and a watchdog that only pets while the pipeline is not stuck.
+  const wd = watchdogIntervalMs(deps.env);
+  if (wd) {
+    let lastProcessed = -1;
+    const timer = setInterval(() => {
+      const stuck = queue.busy && stats.processed === lastProcessed && queue.depth > 0;
+      lastProcessed = stats.processed;
+      if (!stuck) notifier.watchdog();
+    }, wd);
+    timer.unref();
+    stopping.push(async () => clearInterval(timer));
+  }
+  notifier.ready();
+  log.info('temguard running', { version: VERSION, instrument, watch: watchDir, broker: brokerUrl.replace(/\/\/[^@/]*@/, '//***@'), topics: `${topicRoot(cfg)}/#`, ep: (detector as Detector | null)?.ep.active ?? null });
+
+  let stopped = false;
+  return {
+    watchDir, brokerUrl, stats,
+    stop: async (reason: string) => {
+      if (stopped) return;
+      stopped = true;
+      notifier.stopping();
+      log.info('stopping', { reason, queued: queue.depth, outbox: store.outboxDepth });
+      await teardown();
+      log.info('stopped', { processed: stats.processed });
+    },
+  };
+}
+
+/** Analyses one image, retrying when it looks half-written (a camera still writing it). */
+async function analyseWithRetry(file: ImageFile, deps: AnalyseDeps, cfg: Config, log: Logger): Promise<{ result?: ImageResult; error?: StageError; attempts: number }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { result: await analyseImage(file.path, file.rel, deps), attempts: attempt };
+    } catch (err) {
+      const e = err instanceof StageError ? err : new StageError('detect', 'failed', (err as Error).message);
+      if (!e.retryable || attempt > cfg.watch.retry_truncated) return { error: e, attempts: attempt };
+      log.info('image incomplete or unreadable; retrying', { image: file.rel, code: e.code, attempt });
+      await new Promise((r) => setTimeout(r, cfg.watch.retry_delay_ms));
+    }
+  }
+}
+
+function restat(f: ImageFile): ImageFile {
+  const s = statSafe(f.path);
+  return s ? { ...f, size: s.size, mtimeMs: s.mtimeMs } : f;
+}
+
+function statSafe(p: string) {
+  try { return statSync(p); } catch { return null; }
+}
+
+function round(x: number): number { return Math.round(x * 1e4) / 1e4; }

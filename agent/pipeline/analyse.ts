@@ -1,0 +1,107 @@
+/**
+ * What happens to one image, in order: read + hash, decode, detect, features, forest. The
+ * daemon and `temguard predict` both call this, so the MQTT result and the one-shot output
+ * are the same payload. A failure at any stage becomes a StageError naming the stage, so
+ * the caller can publish an error result and carry on.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { decodeFile, DecodeError, type DecodeOptions } from './decode.js';
+import type { Detector } from './detect.js';
+import { computeFeatures, circularityOf } from './features.js';
+import type { Forest } from './forest.js';
+import type { Detection, Features, Frame, Prediction } from '../types.js';
+
+export type Stage = 'read' | 'decode' | 'detect' | 'features' | 'forest';
+
+export class StageError extends Error {
+  override name = 'StageError';
+  constructor(readonly stage: Stage, readonly code: string, message: string, readonly retryable = false) {
+    super(message);
+  }
+}
+
+export interface AnalyseDeps {
+  detector: Detector;
+  forest: Forest;
+  decode: DecodeOptions;
+  /** Detections listed in the result at most (all are counted and used for features). */
+  maxItems: number;
+}
+
+export interface DetectionItem {
+  box: [number, number, number, number];
+  score: number;
+  area_px: number;
+  circularity: number;
+  /** Equivalent-circle diameter in nm when the pixel size is known. */
+  diameter_nm?: number;
+}
+
+/** The body of a result message (the envelope adds schema, msg_id, seq, ts). */
+export interface ImageResult {
+  image: { path: string; rel: string; sha256: string; bytes: number; width: number; height: number; dtype: string; format: string; pixel_size: Frame['pixelSize'] };
+  detector: { model: string; sha256: string; adapter: string; ep: string; inference_ms: number };
+  detections: { count: number; items: DetectionItem[]; truncated: boolean };
+  features: Features;
+  prediction: Prediction;
+  forest: { model: string; sha256: string };
+  timing_ms: { read: number; decode: number; detect: number; features: number; forest: number; total: number; queue_wait?: number };
+}
+
+export async function analyseImage(path: string, rel: string, deps: AnalyseDeps): Promise<ImageResult> {
+  const t0 = performance.now();
+  const bytes = await stage('read', () => readFile(path));
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const t1 = performance.now();
+  const frame = await stage('decode', () => decodeFile(path, deps.decode));
+  const t2 = performance.now();
+  const det = await stage('detect', () => deps.detector.detect(frame));
+  const t3 = performance.now();
+  const features = await stage('features', async () => computeFeatures(det.detections, frame.width, frame.height));
+  const t4 = performance.now();
+  const prediction = await stage('forest', async () => deps.forest.predict(features));
+  const t5 = performance.now();
+  return {
+    image: { path, rel, sha256, bytes: bytes.length, width: frame.width, height: frame.height, dtype: frame.dtype, format: frame.format, pixel_size: frame.pixelSize },
+    detector: { model: deps.detector.model.name, sha256: deps.detector.model.sha256, adapter: deps.detector.model.adapter, ep: deps.detector.ep.active, inference_ms: ms(det.inferenceMs) },
+    detections: { count: det.detections.length, items: det.detections.slice(0, deps.maxItems).map((d) => item(d, frame)), truncated: det.detections.length > deps.maxItems },
+    features,
+    prediction,
+    forest: { model: deps.forest.manifest.name, sha256: deps.forest.sha256 },
+    timing_ms: { read: ms(t1 - t0), decode: ms(t2 - t1), detect: ms(t3 - t2), features: ms(t4 - t3), forest: ms(t5 - t4), total: ms(t5 - t0) },
+  };
+}
+
+function item(d: Detection, frame: Frame): DetectionItem {
+  const [x1, y1, x2, y2] = d.box;
+  const area = d.mask ? countOnes(d.mask.data) : (x2 - x1) * (y2 - y1);
+  const out: DetectionItem = {
+    box: [r1(x1), r1(y1), r1(x2), r1(y2)], score: Math.round(d.score * 1e4) / 1e4, area_px: area, circularity: Math.round(circularityOf(d) * 1e3) / 1e3,
+  };
+  const px = frame.pixelSize;
+  if (px && px.unit === 'nm') out.diameter_nm = r1(2 * Math.sqrt((area * px.x * px.y) / Math.PI));
+  return out;
+}
+
+/** Runs one stage, turning its failure into a StageError that names it. */
+async function stage<T>(name: Stage, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof StageError) throw err;
+    if (err instanceof DecodeError) throw new StageError('decode', err.code, err.message, err.code === 'truncated' || err.code === 'empty');
+    const e = err as NodeJS.ErrnoException;
+    if (name === 'read') throw new StageError('read', e.code === 'ENOENT' ? 'not_found' : 'io', `cannot read the file: ${e.message}`, e.code !== 'ENOENT');
+    throw new StageError(name, 'failed', `${name} failed: ${e?.message ?? String(err)}`);
+  }
+}
+
+function countOnes(a: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i++) n += a[i]! ? 1 : 0;
+  return n;
+}
+function ms(x: number): number { return Math.round(x * 100) / 100; }
+function r1(x: number): number { return Math.round(x * 10) / 10; }
