@@ -112,7 +112,8 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
   const publisher: Publisher = new Publisher(publisherOptions(cfg, brokerUrl, broker !== null, deps.env), {
     store, log: log.child({ component: 'mqtt' }),
     retainedOnConnect: () => ({ availability: availability('online'), info: info(), status: status() }),
-    lastWill: { schema: { name: 'temguard/availability', version: 1 }, instrument, state: 'offline' },
+    // The broker sends this if we vanish; its ts is when it was registered (at start).
+    lastWill: availability('offline'),
   });
   publisher.start();
   stopping.push(() => publisher.stop(availability('stopped'), 5000));

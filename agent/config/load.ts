@@ -4,6 +4,7 @@
  * them at once so a user fixes a file in one go.
  */
 import { readFileSync } from 'node:fs';
+import cron from 'node-cron';
 import { LineCounter, parseDocument, isMap, type Node } from 'yaml';
 import { SCHEMA, type Config } from './schema.js';
 import { checkValue, isField, type ConfigIssue, type Field, type Section } from './schema-dsl.js';
@@ -137,6 +138,9 @@ function checkCrossField(c: Config, issues: ConfigIssue[]): void {
   if (!/^[A-Za-z0-9_-]+$/.test(c.instrument.id)) issues.push({ path: 'instrument.id', message: `"${c.instrument.id}" may hold letters, digits, - and _ only (it is an MQTT topic level)` });
   if (!/^(embedded|mqtt|mqtts|ws|wss):\/\//.test(c.mqtt.url)) issues.push({ path: 'mqtt.url', message: `"${c.mqtt.url}" must start with embedded://, mqtt://, mqtts://, ws:// or wss://` });
   if (/[#+]/.test(c.mqtt.prefix) || c.mqtt.prefix.length === 0) issues.push({ path: 'mqtt.prefix', message: 'must be non-empty and hold no MQTT wildcards (# or +)' });
+  for (const [name, expr] of Object.entries(c.schedule)) {
+    if (!cron.validate(expr)) issues.push({ path: `schedule.${name}`, message: `"${expr}" is not a valid cron expression (5 fields, or 6 with seconds first)` });
+  }
   if (c.detector.providers.length === 0) issues.push({ path: 'detector.providers', message: 'name at least one execution provider (cpu always works)' });
 }
 
