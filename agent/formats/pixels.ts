@@ -1,0 +1,123 @@
+/**
+ * Raw pixel bytes -> the Float32Array a Frame carries, with min/max/mean computed in the
+ * same pass (the image is touched once). Every reader ends here, so the conversion rules
+ * (byte order, half floats, non-finite values) are written once.
+ */
+import type { PixelType } from '../types.js';
+import { DecodeError } from './errors.js';
+
+export const BYTES_PER_SAMPLE: Record<PixelType, number> = {
+  uint8: 1, int8: 1, uint16: 2, int16: 2, uint32: 4, int32: 4, float16: 2, float32: 4, float64: 8,
+};
+
+export interface Pixels {
+  data: Float32Array;
+  min: number;
+  max: number;
+  mean: number;
+}
+
+type NumericArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+
+/**
+ * A typed view on `bytes` in host (little-endian) order. Copies only when the bytes are
+ * big-endian or not aligned to the sample size; never modifies `bytes`.
+ */
+export function typedView(bytes: Buffer, dtype: PixelType, littleEndian: boolean): NumericArray {
+  const size = BYTES_PER_SAMPLE[dtype];
+  let b = bytes;
+  if (bytes.length % size !== 0) throw new DecodeError('corrupt', `${bytes.length} bytes is not a whole number of ${dtype} samples`);
+  if (size > 1 && (!littleEndian || b.byteOffset % size !== 0)) {
+    b = Buffer.from(bytes); // aligned copy (Buffer.from copies into a fresh, aligned allocation)
+    if (b.byteOffset % size !== 0) { const c = new Uint8Array(bytes.length); c.set(bytes); b = Buffer.from(c.buffer); }
+    if (!littleEndian) {
+      if (size === 2) b.swap16(); else if (size === 4) b.swap32(); else if (size === 8) b.swap64();
+    }
+  }
+  const n = b.length / size;
+  switch (dtype) {
+    case 'uint8': return new Uint8Array(b.buffer, b.byteOffset, n);
+    case 'int8': return new Int8Array(b.buffer, b.byteOffset, n);
+    case 'uint16': case 'float16': return new Uint16Array(b.buffer, b.byteOffset, n);
+    case 'int16': return new Int16Array(b.buffer, b.byteOffset, n);
+    case 'uint32': return new Uint32Array(b.buffer, b.byteOffset, n);
+    case 'int32': return new Int32Array(b.buffer, b.byteOffset, n);
+    case 'float32': return new Float32Array(b.buffer, b.byteOffset, n);
+    case 'float64': return new Float64Array(b.buffer, b.byteOffset, n);
+  }
+}
+
+/** IEEE 754 half -> number (Node 20 has no Float16Array). */
+export function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+/**
+ * Convert to float32 and compute statistics. Non-finite samples (NaN/Inf in float data)
+ * are kept in `data` but left out of min/max/mean, so one bad pixel does not turn the
+ * detector's normalisation into NaN everywhere; an image with no finite sample is corrupt.
+ */
+export function toFloatPixels(src: NumericArray, isHalf = false): Pixels {
+  const n = src.length;
+  const data = src instanceof Float32Array ? new Float32Array(src) : new Float32Array(n);
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  let count = 0;
+  if (isHalf) {
+    for (let i = 0; i < n; i++) data[i] = halfToFloat(src[i]!);
+  } else if (!(src instanceof Float32Array)) {
+    // Integer sources are always finite: a tight loop without the finiteness test.
+    if (!(src instanceof Float64Array)) {
+      for (let i = 0; i < n; i++) {
+        const v = src[i]!;
+        data[i] = v;
+        if (v < min) min = v;
+        if (v > max) max = v;
+        sum += v;
+      }
+      if (n === 0) throw new DecodeError('corrupt', 'image has no pixels');
+      return { data, min, max, mean: sum / n };
+    }
+    for (let i = 0; i < n; i++) data[i] = src[i]!;
+  }
+  for (let i = 0; i < n; i++) {
+    const v = data[i]!;
+    if (v - v !== 0) continue; // NaN or +-Infinity
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v;
+    count++;
+  }
+  if (count === 0) throw new DecodeError('corrupt', n === 0 ? 'image has no pixels' : 'image has no finite pixel value');
+  return { data, min, max, mean: sum / count };
+}
+
+/**
+ * Grey by luminance from interleaved colour samples (ITU-R BT.601 weights, the same as
+ * PIL's convert('L') without its rounding): TEM images saved as RGB have R=G=B, which this
+ * maps back to the same value exactly. Alpha and extra channels are ignored.
+ */
+export function luminance(src: NumericArray, channels: number, pixels: number): Pixels {
+  if (channels < 3) throw new DecodeError('unsupported', `${channels}-channel colour image`);
+  const data = new Float32Array(pixels);
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (let i = 0, j = 0; i < pixels; i++, j += channels) {
+    const r = src[j]!, g = src[j + 1]!, b = src[j + 2]!;
+    const v = r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b;
+    data[i] = v;
+    const f = data[i]!;
+    if (f < min) min = f;
+    if (f > max) max = f;
+    sum += f;
+  }
+  if (pixels === 0) throw new DecodeError('corrupt', 'image has no pixels');
+  return { data, min, max, mean: sum / pixels };
+}

@@ -1,0 +1,89 @@
+/**
+ * PNG, JPEG (and TIFF variants the native reader leaves to it) through sharp/libvips.
+ * Tuned for the common case, an 8-bit greyscale frame: ask libvips for the single grey
+ * band it already has instead of letting it expand grey to sRGB (three bands, then a copy),
+ * and turn the bytes into floats and statistics in one pass. Colour images (TEM PNGs are
+ * often saved as RGB) are read as stored and reduced to grey by luminance here.
+ */
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
+import type { PixelType } from '../types.js';
+import { DecodeError } from './errors.js';
+import { luminance, toFloatPixels, typedView, type Pixels } from './pixels.js';
+
+// One image at a time per call; libvips' operation cache only helps repeated identical
+// pipelines, which a stream of new files never has, and it holds memory.
+sharp.cache(false);
+
+export interface RasterImage extends Pixels {
+  width: number;
+  height: number;
+  dtype: PixelType;
+  /** Pixels per inch as the file states it, when it does (PNG pHYs, JPEG JFIF). */
+  density?: number;
+}
+
+const DEPTH_TO_DTYPE: Record<string, PixelType> = {
+  uchar: 'uint8', char: 'int8', ushort: 'uint16', short: 'int16', uint: 'uint32', int: 'int32', float: 'float32', double: 'float64',
+};
+
+/** sharp's messages -> our codes: truncation is what a half-written file looks like. */
+export function classifySharpError(err: unknown): DecodeError {
+  const msg = err instanceof Error ? err.message : String(err);
+  const first = msg.split('\n')[0]!.trim();
+  if (/pixel limit/i.test(msg)) return new DecodeError('too_large', first);
+  if (/truncat|premature end|unexpected end|end of (file|data|stream)|not enough|read error|short read|out of data|incomplete/i.test(msg)) {
+    return new DecodeError('truncated', first);
+  }
+  if (/unsupported image format/i.test(msg)) return new DecodeError('unsupported', 'not an image format sharp reads');
+  return new DecodeError('corrupt', first);
+}
+
+export interface RasterOptions {
+  maxPixels: number;
+}
+
+/** Decode with sharp. `input` is a path or the file's bytes. */
+export async function readRaster(input: string | Buffer, opts: RasterOptions): Promise<RasterImage> {
+  const base = { failOn: 'error' as const, limitInputPixels: opts.maxPixels, sequentialRead: true };
+  let meta: Metadata;
+  try {
+    meta = await sharp(input, base).metadata();
+  } catch (err) {
+    throw classifySharpError(err);
+  }
+  const { width, height } = meta;
+  if (!width || !height) throw new DecodeError('corrupt', 'image header has no dimensions');
+  if (width * height > opts.maxPixels) {
+    throw new DecodeError('too_large', `${width}x${height} exceeds the limit of ${opts.maxPixels} pixels`);
+  }
+  const dtype = DEPTH_TO_DTYPE[meta.depth ?? 'uchar'];
+  if (!dtype) throw new DecodeError('unsupported', `pixel depth "${meta.depth}" (complex data?)`);
+  const channels = meta.channels ?? 1;
+  const grey = channels <= 2;
+  let pipeline = sharp(input, base);
+  // Keep the stored band(s): grey stays one band at its bit depth, colour stays as stored.
+  if (grey) {
+    if (dtype === 'uint8') pipeline = pipeline.toColourspace('b-w');
+    else if (dtype === 'uint16') pipeline = pipeline.toColourspace('grey16');
+    else pipeline = pipeline.extractChannel(0); // float/int TIFFs: no colourspace conversion
+  }
+  let out: { data: Buffer; info: OutputInfo };
+  try {
+    out = await pipeline.raw({ depth: meta.depth as 'uchar' }).toBuffer({ resolveWithObject: true });
+  } catch (err) {
+    throw classifySharpError(err);
+  }
+  const outDepth = (out.info as OutputInfo & { depth?: string }).depth;
+  const outDtype = DEPTH_TO_DTYPE[outDepth ?? meta.depth ?? "uchar"] ?? dtype;
+  const view = typedView(out.data, outDtype, true);
+  const px = out.info.channels === 1 ? toFloatPixels(view) : grey ? pickBand(view, out.info.channels, width * height) : luminance(view, out.info.channels, width * height);
+  const density = meta.density && meta.density > 0 ? meta.density : undefined;
+  return { ...px, width, height, dtype, ...(density ? { density } : {}) };
+}
+
+/** First band of an interleaved grey+alpha image. */
+function pickBand(view: ArrayLike<number>, channels: number, pixels: number): Pixels {
+  const band = new Float32Array(pixels);
+  for (let i = 0, j = 0; i < pixels; i++, j += channels) band[i] = view[j]!;
+  return toFloatPixels(band);
+}

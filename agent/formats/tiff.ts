@@ -1,0 +1,229 @@
+/**
+ * Native reader for the TIFFs scientific cameras write: one image (first IFD), strips or
+ * tiles, uncompressed / Deflate / LZW / PackBits, horizontal predictor, 8-64 bit integer or
+ * float samples, either byte order, with XResolution/ResolutionUnit for the pixel size.
+ * libvips (sharp) converts some of these (float64, signed, 32-bit int) on the way, so they
+ * are read here byte-exact; layouts this reader does not handle (JPEG-in-TIFF, palettes,
+ * BigTIFF, planar colour) report 'unsupported' with `fallback: true` and decode.ts hands the
+ * file to sharp.
+ */
+import { inflateSync } from 'node:zlib';
+import type { PixelType } from '../types.js';
+import { DecodeError } from './errors.js';
+import { lzwDecode } from './lzw.js';
+import { BYTES_PER_SAMPLE, luminance, toFloatPixels, typedView, type Pixels } from './pixels.js';
+import type { ByteSource } from './source.js';
+
+/** Thrown for valid TIFFs outside this reader's scope: sharp may still read them. */
+export class TiffFallback extends DecodeError {
+  readonly fallback = true;
+  constructor(message: string) { super('unsupported', message); }
+}
+
+export interface TiffImage extends Pixels {
+  width: number;
+  height: number;
+  dtype: PixelType;
+  /** Pixel size in nm from the resolution tags, when they state a physical unit. */
+  resolutionNm?: { x: number; y: number };
+}
+
+interface Ifd { get(tag: number): number[] | undefined }
+
+const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8 };
+
+/** Read the first IFD's tags as number arrays (rationals as their quotient). */
+function readIfd(src: ByteSource, le: boolean): Ifd {
+  const head = src.read(0, 8);
+  const offset = le ? head.readUInt32LE(4) : head.readUInt32BE(4);
+  if (offset < 8) throw new DecodeError('corrupt', `TIFF first IFD offset ${offset} is invalid`);
+  const countBuf = src.read(offset, 2);
+  const n = le ? countBuf.readUInt16LE(0) : countBuf.readUInt16BE(0);
+  if (n === 0 || n > 4096) throw new DecodeError('corrupt', `TIFF IFD with ${n} entries`);
+  const entries = src.read(offset + 2, n * 12);
+  const tags = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const e = entries.subarray(i * 12, i * 12 + 12);
+    const tag = le ? e.readUInt16LE(0) : e.readUInt16BE(0);
+    const type = le ? e.readUInt16LE(2) : e.readUInt16BE(2);
+    const count = le ? e.readUInt32LE(4) : e.readUInt32BE(4);
+    const size = TYPE_SIZE[type];
+    if (!size || type === 2 || type === 7) continue; // ASCII/UNDEFINED/unknown: not needed
+    if (count > 1 << 24) throw new DecodeError('corrupt', `TIFF tag ${tag} claims ${count} values`);
+    const bytes = size * count;
+    const data = bytes <= 4 ? e.subarray(8, 8 + bytes) : src.read(le ? e.readUInt32LE(8) : e.readUInt32BE(8), bytes);
+    tags.set(tag, decodeValues(data, type, count, le));
+  }
+  return { get: (t) => tags.get(t) };
+}
+
+function decodeValues(d: Buffer, type: number, count: number, le: boolean): number[] {
+  const out: number[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    switch (type) {
+      case 1: out[i] = d[i]!; break;
+      case 6: out[i] = d.readInt8(i); break;
+      case 3: out[i] = le ? d.readUInt16LE(i * 2) : d.readUInt16BE(i * 2); break;
+      case 8: out[i] = le ? d.readInt16LE(i * 2) : d.readInt16BE(i * 2); break;
+      case 4: out[i] = le ? d.readUInt32LE(i * 4) : d.readUInt32BE(i * 4); break;
+      case 9: out[i] = le ? d.readInt32LE(i * 4) : d.readInt32BE(i * 4); break;
+      case 11: out[i] = le ? d.readFloatLE(i * 4) : d.readFloatBE(i * 4); break;
+      case 12: out[i] = le ? d.readDoubleLE(i * 8) : d.readDoubleBE(i * 8); break;
+      case 5: case 10: {
+        const num = type === 5 ? (le ? d.readUInt32LE(i * 8) : d.readUInt32BE(i * 8)) : (le ? d.readInt32LE(i * 8) : d.readInt32BE(i * 8));
+        const den = type === 5 ? (le ? d.readUInt32LE(i * 8 + 4) : d.readUInt32BE(i * 8 + 4)) : (le ? d.readInt32LE(i * 8 + 4) : d.readInt32BE(i * 8 + 4));
+        out[i] = den === 0 ? NaN : num / den;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function one(ifd: Ifd, tag: number, fallback?: number): number {
+  const v = ifd.get(tag)?.[0] ?? fallback;
+  if (v === undefined) throw new DecodeError('corrupt', `TIFF lacks required tag ${tag}`);
+  return v;
+}
+
+function sampleType(bits: number, format: number): PixelType {
+  const key = `${format}:${bits}`;
+  const map: Record<string, PixelType> = {
+    '1:8': 'uint8', '1:16': 'uint16', '1:32': 'uint32', '2:8': 'int8', '2:16': 'int16', '2:32': 'int32',
+    '3:16': 'float16', '3:32': 'float32', '3:64': 'float64',
+  };
+  const t = map[key];
+  if (!t) {
+    if (format === 5 || format === 6) throw new DecodeError('unsupported', 'complex-valued TIFF (FFT?) is not an image to analyse');
+    throw new TiffFallback(`TIFF sample format ${format} with ${bits} bits`);
+  }
+  return t;
+}
+
+function packBits(input: Uint8Array, expected: number): Uint8Array {
+  const out = new Uint8Array(expected);
+  let i = 0, o = 0;
+  while (o < expected && i < input.length) {
+    const n = (input[i++]! << 24) >> 24;
+    if (n >= 0) { for (let k = 0; k <= n && o < expected; k++) out[o++] = input[i++] ?? 0; }
+    else if (n !== -128) { const v = input[i++] ?? 0; for (let k = 0; k < 1 - n && o < expected; k++) out[o++] = v; }
+  }
+  if (o < expected) throw new DecodeError('truncated', `PackBits data ends after ${o} of ${expected} bytes`);
+  return out;
+}
+
+function decompress(raw: Buffer, compression: number, expected: number): Uint8Array {
+  switch (compression) {
+    case 1: return raw.length >= expected ? raw.subarray(0, expected) : truncated(raw.length, expected);
+    case 5: return lzwDecode(raw, expected);
+    case 8: case 32946: {
+      let out: Buffer;
+      try { out = inflateSync(raw, { maxOutputLength: expected + 64 }); } catch (err) {
+        throw new DecodeError(/unexpected end/i.test(String(err)) ? 'truncated' : 'corrupt', `Deflate: ${(err as Error).message}`);
+      }
+      return out.length >= expected ? out.subarray(0, expected) : truncated(out.length, expected);
+    }
+    case 32773: return packBits(raw, expected);
+    default: throw new TiffFallback(`TIFF compression ${compression}`);
+  }
+}
+
+function truncated(got: number, expected: number): never {
+  throw new DecodeError('truncated', `TIFF block has ${got} of ${expected} bytes`);
+}
+
+/** Undo the horizontal predictor (2) in place, per row, on host-order samples. */
+function undoPredictor(buf: Uint8Array, dtype: PixelType, le: boolean, rowSamples: number, spp: number, rows: number): void {
+  const size = BYTES_PER_SAMPLE[dtype];
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  for (let r = 0; r < rows; r++) {
+    const start = r * rowSamples * size;
+    for (let i = spp; i < rowSamples; i++) {
+      const p = start + i * size, q = start + (i - spp) * size;
+      if (size === 1) buf[p] = (buf[p]! + buf[q]!) & 0xff;
+      else if (size === 2) dv.setUint16(p, (dv.getUint16(p, le) + dv.getUint16(q, le)) & 0xffff, le);
+      else if (size === 4) dv.setUint32(p, (dv.getUint32(p, le) + dv.getUint32(q, le)) >>> 0, le);
+    }
+  }
+}
+
+/** Physical pixel size from the resolution tags; null for "no unit" or implausible (screen DPI) values. */
+function resolution(ifd: Ifd): { x: number; y: number } | undefined {
+  const unit = ifd.get(296)?.[0] ?? 2;
+  const xr = ifd.get(282)?.[0];
+  const yr = ifd.get(283)?.[0] ?? xr;
+  if (!xr || !yr || !Number.isFinite(xr) || !Number.isFinite(yr) || unit === 1) return undefined;
+  const nmPerUnit = unit === 3 ? 1e7 : unit === 2 ? 2.54e7 : NaN;
+  const x = nmPerUnit / xr, y = nmPerUnit / yr;
+  // 72/96/300 dpi defaults give 85-350 um "pixels": nothing a TEM records; treat as unset.
+  if (!(x > 0 && y > 0) || x > MAX_PLAUSIBLE_NM || y > MAX_PLAUSIBLE_NM) return undefined;
+  return { x, y };
+}
+
+/** Largest pixel size (nm) believed from TIFF resolution tags: 10 um. */
+export const MAX_PLAUSIBLE_NM = 10_000;
+
+export interface TiffOptions { maxPixels: number }
+
+export function readTiff(src: ByteSource, opts: TiffOptions): TiffImage {
+  const head = src.read(0, 4);
+  const le = head[0] === 0x49;
+  const magic = le ? head.readUInt16LE(2) : head.readUInt16BE(2);
+  if (magic === 43) throw new TiffFallback('BigTIFF');
+  if (magic !== 42) throw new DecodeError('corrupt', 'not a TIFF header');
+  const ifd = readIfd(src, le);
+  const width = one(ifd, 256), height = one(ifd, 257);
+  if (width < 1 || height < 1) throw new DecodeError('corrupt', `TIFF dimensions ${width}x${height}`);
+  if (width * height > opts.maxPixels) throw new DecodeError('too_large', `${width}x${height} exceeds the limit of ${opts.maxPixels} pixels`);
+  const spp = one(ifd, 277, 1);
+  const bitsList = ifd.get(258) ?? [1];
+  const bits = bitsList[0]!;
+  if (bitsList.some((b) => b !== bits)) throw new TiffFallback('TIFF with mixed bits per sample');
+  const format = ifd.get(339)?.[0] ?? 1;
+  const photometric = one(ifd, 262, 1);
+  if (photometric === 3 || photometric > 2 || bits < 8) throw new TiffFallback(`TIFF photometric ${photometric} / ${bits}-bit`);
+  if (spp !== 1 && (photometric !== 2 || spp < 3)) throw new TiffFallback(`TIFF with ${spp} samples per pixel`);
+  if (spp > 1 && one(ifd, 284, 1) !== 1) throw new TiffFallback('planar-configuration TIFF');
+  const dtype = sampleType(bits, format);
+  if (spp > 1 && dtype === 'float16') throw new TiffFallback('half-float colour TIFF');
+  const compression = one(ifd, 259, 1);
+  const predictor = one(ifd, 317, 1);
+  if (predictor !== 1 && predictor !== 2) throw new TiffFallback(`TIFF predictor ${predictor}`);
+  const size = BYTES_PER_SAMPLE[dtype];
+  const raw = Buffer.alloc(width * height * spp * size);
+  const tiled = ifd.get(322) !== undefined;
+  const blockW = tiled ? one(ifd, 322) : width;
+  const blockH = tiled ? one(ifd, 323) : Math.min(one(ifd, 278, height), height);
+  const offsets = ifd.get(tiled ? 324 : 273);
+  const counts = ifd.get(tiled ? 325 : 279);
+  if (!offsets || !counts || offsets.length !== counts.length) throw new DecodeError('corrupt', 'TIFF without consistent strip/tile offsets');
+  if (blockW < 1 || blockH < 1) throw new DecodeError('corrupt', 'TIFF block size is zero');
+  const across = Math.ceil(width / blockW), down = Math.ceil(height / blockH);
+  if (offsets.length < across * down) throw new DecodeError('corrupt', `TIFF has ${offsets.length} blocks, needs ${across * down}`);
+  const rowBytes = blockW * spp * size;
+  for (let by = 0; by < down; by++) {
+    for (let bx = 0; bx < across; bx++) {
+      const k = by * across + bx;
+      const rows = tiled ? blockH : Math.min(blockH, height - by * blockH);
+      const expected = rowBytes * rows;
+      const block = decompress(src.read(offsets[k]!, counts[k]!), compression, expected);
+      if (predictor === 2) {
+        if (dtype.startsWith('float')) throw new TiffFallback('TIFF float with horizontal predictor');
+        const copy = new Uint8Array(block); undoPredictor(copy, dtype, le, blockW * spp, spp, rows);
+        place(copy);
+      } else place(block);
+      function place(b: Uint8Array): void {
+        const copyW = Math.min(blockW, width - bx * blockW) * spp * size;
+        for (let r = 0; r < rows; r++) {
+          const y = by * blockH + r;
+          if (y >= height) break;
+          raw.set(b.subarray(r * rowBytes, r * rowBytes + copyW), (y * width + bx * blockW) * spp * size);
+        }
+      }
+    }
+  }
+  const view = typedView(raw, dtype, le);
+  const px = spp === 1 ? toFloatPixels(view, dtype === 'float16') : luminance(view, spp, width * height);
+  const res = resolution(ifd);
+  return { ...px, width, height, dtype, ...(res ? { resolutionNm: res } : {}) };
+}

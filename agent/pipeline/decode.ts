@@ -1,0 +1,115 @@
+/**
+ * File -> Frame: the decode stage. Picks the reader by magic bytes (extension only as a
+ * hint), enforces the pixel limit before any large allocation, turns every failure into a
+ * DecodeError with a code the watcher can act on, and attaches the pixel size: the file's
+ * own calibration first, else the first matching override from the config.
+ *
+ * Readers live in agent/formats/ (native DM3/DM4, MRC, TIFF; sharp for PNG/JPEG and exotic
+ * TIFFs); this file only routes and labels.
+ */
+import { open, stat } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import type { Frame, PixelSize } from '../types.js';
+import { overridePixelSize, pixelSizeNm, type PixelSizeOverride } from '../formats/calibration.js';
+import { readDm } from '../formats/dm.js';
+import { DecodeError, withPath, type DecodeErrorCode } from '../formats/errors.js';
+import { readMrc } from '../formats/mrc.js';
+import { readRaster } from '../formats/raster.js';
+import { SNIFF_BYTES, sniffFormat, type FormatKind } from '../formats/sniff.js';
+import { FileSource } from '../formats/source.js';
+import { readTiff, TiffFallback } from '../formats/tiff.js';
+
+export { DecodeError, type DecodeErrorCode, type PixelSizeOverride };
+
+export interface DecodeOptions {
+  /** Largest width*height accepted, checked against the header before allocating. Default 16384*16384. */
+  maxPixels?: number;
+  /** Pixel sizes for files that carry none (or a wrong one); first match on the basename wins. */
+  pixelSizeOverrides?: PixelSizeOverride[];
+}
+
+export const DEFAULT_MAX_PIXELS = 16384 * 16384;
+
+/** Extensions the watcher should pick up (lower case). Readers still go by content. */
+export const SUPPORTED_EXTENSIONS: readonly string[] = ['.tif', '.tiff', '.png', '.jpg', '.jpeg', '.dm3', '.dm4', '.mrc'];
+
+/** What a reader hands back before the pixel-size policy is applied. */
+type Decoded = Omit<Frame, 'pixelSize'> & { pixelSize: PixelSize | null };
+
+export async function decodeFile(path: string, opts: DecodeOptions = {}): Promise<Frame> {
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  // Outside the try: a bad override is a config mistake, not a property of this file.
+  const override = overridePixelSize(basename(path), opts.pixelSizeOverrides);
+  try {
+    const kind = await sniffFile(path);
+    const decoded = await decodeKind(kind, path, maxPixels);
+    // The file's own calibration wins; the config fills in for files without one.
+    return { ...decoded, pixelSize: decoded.pixelSize ?? override ?? null };
+  } catch (err) {
+    throw toDecodeError(err, path);
+  }
+}
+
+async function sniffFile(path: string): Promise<FormatKind> {
+  const info = await stat(path);
+  if (!info.isFile()) throw new DecodeError('not_found', 'not a regular file');
+  if (info.size === 0) throw new DecodeError('empty', 'file is empty (still being written?)');
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(SNIFF_BYTES, info.size));
+    await fh.read(head, 0, head.length, 0);
+    const kind = sniffFormat(head, extname(path));
+    if (kind === 'unknown') {
+      throw new DecodeError(head.length < 16 ? 'truncated' : 'unsupported', `unrecognised content (first bytes ${head.subarray(0, 8).toString('hex')})`);
+    }
+    return kind;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function decodeKind(kind: FormatKind, path: string, maxPixels: number): Promise<Decoded> {
+  if (kind === 'png' || kind === 'jpeg') return rasterFrame(path, kind, maxPixels);
+  const src = new FileSource(path);
+  try {
+    if (kind === 'dm3' || kind === 'dm4') {
+      const { data, width, height, dtype, min, max, mean, pixelSize, format } = readDm(src, { maxPixels });
+      return { data, width, height, dtype, min, max, mean, pixelSize, format };
+    }
+    if (kind === 'mrc') {
+      const { data, width, height, dtype, min, max, mean, pixelSize, format } = readMrc(src, { maxPixels });
+      return { data, width, height, dtype, min, max, mean, pixelSize, format };
+    }
+    try {
+      const t = readTiff(src, { maxPixels });
+      const pixelSize = t.resolutionNm ? { ...t.resolutionNm, unit: 'nm' } : null;
+      return { data: t.data, width: t.width, height: t.height, dtype: t.dtype, min: t.min, max: t.max, mean: t.mean, pixelSize, format: 'tiff' };
+    } catch (err) {
+      if (!(err instanceof TiffFallback)) throw err;
+      return rasterFrame(path, 'tiff', maxPixels);
+    }
+  } finally {
+    src.close();
+  }
+}
+
+async function rasterFrame(path: string, format: string, maxPixels: number): Promise<Decoded> {
+  const r = await readRaster(path, { maxPixels });
+  // PNG/JPEG density defaults (72 dpi) are not a physical calibration: only plausible
+  // (sub-10 um) sizes count, the same rule as the TIFF reader's.
+  const nm = r.density ? 2.54e7 / r.density : Infinity;
+  const pixelSize = nm <= 10_000 ? pixelSizeNm(nm, nm, 'nm') : null;
+  return { data: r.data, width: r.width, height: r.height, dtype: r.dtype, min: r.min, max: r.max, mean: r.mean, pixelSize, format };
+}
+
+/** Anything a reader throws becomes a DecodeError naming the file; no other exception escapes. */
+function toDecodeError(err: unknown, path: string): DecodeError {
+  if (err instanceof DecodeError) return withPath(err, path);
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ENOENT' || e?.code === 'ENOTDIR') return new DecodeError('not_found', 'no such file', path);
+  if (e?.code === 'EISDIR') return new DecodeError('not_found', 'is a directory', path);
+  if (e?.code === 'EACCES' || e?.code === 'EPERM') return new DecodeError('not_found', 'permission denied', path);
+  if (err instanceof RangeError) return new DecodeError('corrupt', `inconsistent sizes (${err.message})`, path);
+  const msg = err instanceof Error ? err.message : String(err);
+  return new DecodeError('corrupt', msg.split('\n')[0]!, path);
+}
