@@ -72,8 +72,9 @@ export function toFloatPixels(src: NumericArray, isHalf = false): Pixels {
   if (isHalf) {
     for (let i = 0; i < n; i++) data[i] = halfToFloat(src[i]!);
   } else if (!(src instanceof Float32Array)) {
-    // Integer sources are always finite: a tight loop without the finiteness test.
-    if (!(src instanceof Float64Array)) {
+    // Integers of up to 16 bits are finite and exact in float32: a tight loop without the
+    // finiteness test. 32-bit integers may round, so their stats come from `data` below.
+    if (!(src instanceof Float64Array) && !(src instanceof Uint32Array) && !(src instanceof Int32Array)) {
       for (let i = 0; i < n; i++) {
         const v = src[i]!;
         data[i] = v;

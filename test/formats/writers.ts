@@ -178,6 +178,8 @@ export interface DmImageSpec {
   dataType: number;
   values: ArrayLike<number>;
   calibration?: Array<{ scale: number; origin: number; units: string }>;
+  /** Dimensions as written, overriding width/height/frames (e.g. [n] for a 1-D spectrum). */
+  dims?: number[];
 }
 
 const DM_DTYPE: Record<number, [PixelType, number]> = {
@@ -187,7 +189,7 @@ const DM_DTYPE: Record<number, [PixelType, number]> = {
 function imageTag(img: DmImageSpec, le: boolean): Tag {
   const [dtype, elemType] = DM_DTYPE[img.dataType]!;
   const data = encodeSamples(img.values, dtype, le);
-  const dims = img.frames && img.frames > 1 ? [img.width, img.height, img.frames] : [img.width, img.height];
+  const dims = img.dims ?? (img.frames && img.frames > 1 ? [img.width, img.height, img.frames] : [img.width, img.height]);
   const cal = img.calibration ?? dims.map(() => ({ scale: 1, origin: 0, units: '' }));
   return {
     name: '', group: [
