@@ -1,0 +1,68 @@
+/**
+ * The camera: shot noise for a dose, then the detector's blur (MTF).
+ *
+ * Shot noise: the electrons per pixel are Poisson with mean N·I(r), where
+ *   N = dose (e⁻/Å²) · (10·pixel_nm)² (Å² per pixel)
+ * and I(r) the noise-free relative intensity (1 = vacuum). Relative variance is 1/(N·I).
+ * MTF: a scintillator-coupled camera spreads each electron; modelled as a Gaussian point
+ * spread of σ_d pixels, MTF(k) = exp(−2π²σ_d²k²), applied after the noise (so the noise
+ * is correlated over ~σ_d pixels as in real frames). Implemented as a separable convolution
+ * (reflecting edges), cheaper than another FFT pair.
+ */
+import type { Rng } from './rng.js';
+
+/** Electrons per pixel at relative intensity 1. */
+export function countsPerPixel(doseEPerA2: number, pixelNm: number): number {
+  return doseEPerA2 * (10 * pixelNm) ** 2;
+}
+
+/** Replaces each intensity by Poisson(N·I)/N (so the mean stays in relative units). */
+export function addShotNoise(rng: Rng, img: Float32Array, perPixel: number): void {
+  const inv = 1 / perPixel;
+  for (let i = 0; i < img.length; i++) img[i] = rng.poisson(perPixel * img[i]!) * inv;
+}
+
+/** Normalised 1-D Gaussian kernel of standard deviation sigma (radius 3σ). */
+export function gaussianKernel(sigma: number): Float32Array {
+  const r = Math.max(1, Math.ceil(3 * sigma));
+  const k = new Float32Array(2 * r + 1);
+  let s = 0;
+  for (let i = -r; i <= r; i++) { const v = Math.exp(-(i * i) / (2 * sigma * sigma)); k[i + r] = v; s += v; }
+  for (let i = 0; i < k.length; i++) k[i] = k[i]! / s;
+  return k;
+}
+
+/** Separable Gaussian blur of a w×h image in place (reflecting edges). No-op for σ ≤ 0. */
+export function gaussianBlur(img: Float32Array, w: number, h: number, sigma: number): void {
+  if (!(sigma > 0)) return;
+  const k = gaussianKernel(sigma);
+  const r = (k.length - 1) / 2;
+  const tmp = new Float32Array(img.length);
+  const refl = (i: number, n: number): number => (i < 0 ? -i - 1 : i >= n ? 2 * n - i - 1 : i);
+  for (let y = 0; y < h; y++) {
+    const row = y * w;
+    for (let x = 0; x < w; x++) {
+      let acc = 0;
+      if (x >= r && x < w - r) for (let j = -r; j <= r; j++) acc += k[j + r]! * img[row + x + j]!;
+      else for (let j = -r; j <= r; j++) acc += k[j + r]! * img[row + refl(x + j, w)]!;
+      tmp[row + x] = acc;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let acc = 0;
+      if (y >= r && y < h - r) for (let j = -r; j <= r; j++) acc += k[j + r]! * tmp[(y + j) * w + x]!;
+      else for (let j = -r; j <= r; j++) acc += k[j + r]! * tmp[refl(y + j, h) * w + x]!;
+      img[y * w + x] = acc;
+    }
+  }
+}
+
+/** Σ k_i² of the 2-D kernel: the factor by which the blur scales white-noise variance. */
+export function blurVarianceFactor(sigma: number): number {
+  if (!(sigma > 0)) return 1;
+  const k = gaussianKernel(sigma);
+  let s = 0;
+  for (const v of k) s += v * v;
+  return s * s;
+}

@@ -1,0 +1,172 @@
+/**
+ * Presets: families of microscope sessions. Each draws one image's concrete parameters from
+ * ranges with the image's own random stream, so a training set spans a preset's variety and
+ * a detector trained on one preset meets a domain shift on another.
+ *
+ * In-domain (after the paper's data sets, Li et al. 2025):
+ *   steel-under / steel-over  irradiated steels, voids 2–20 nm, 200 kV, ±0.5–2 µm defocus
+ *   he-bubbles                dense 1–3 nm He bubbles, fine pixels, thin foil, under-focus
+ *   fe-insitu                 Fe / Fe-Cr in-situ ion irradiation: 300 kV, coarse pixels, low
+ *                             dose (video-rate frames), many loops and dislocations, blur
+ * Out-of-domain (where a detector should fail and the F1 predictor should notice):
+ *   ood-empty     steel foil with precipitates, loops, specks but no cavities
+ *   ood-defocus   steel voids at 2.5–3 µm defocus with 0.3–1 µm astigmatism, poor coherence
+ *   ood-lowdose   steel voids at 0.3–2 e⁻/Å² (many fall below the Rose criterion)
+ *   ood-texture   a non-TEM image (mosaic, gratings, shapes): nothing to find
+ */
+import type { Rng } from './rng.js';
+import type { OpticsParams } from './optics.js';
+import type { BackgroundParams } from './background.js';
+import type { CavityParams, DistractorParams } from './specimen.js';
+
+/** Every number one render needs (a preset draws these; the renderer is a pure function of them and a seed). */
+export interface SimParams {
+  preset: string;
+  /** Output width = height in pixels. */
+  size: number;
+  pixelNm: number;
+  optics: OpticsParams;
+  doseEPerA2: number;
+  /** Detector point spread σ (pixels). */
+  mtfSigmaPx: number;
+  /** RMS phase (rad per pixel) of the amorphous surface layers (oxide, contamination). */
+  amorphousRad: number;
+  background: BackgroundParams;
+  cavities: CavityParams;
+  distractors: DistractorParams;
+  /** ood-texture: draw a non-TEM picture instead of a specimen. */
+  texture: boolean;
+}
+
+export type Focus = 'under' | 'over';
+
+const logUniform = (rng: Rng, lo: number, hi: number): number => Math.exp(rng.uniform(Math.log(lo), Math.log(hi)));
+
+/** The common steel session; `sign` −1 under-focus, +1 over-focus. */
+function steel(rng: Rng, sign: number, name: string, size: number): SimParams {
+  return {
+    preset: name,
+    size,
+    pixelNm: rng.uniform(0.3, 0.7),
+    optics: {
+      kV: 200,
+      defocusNm: sign * rng.uniform(500, 2000),
+      csNm: 1.2e6,
+      astigNm: rng.uniform(0, 60),
+      astigAngle: rng.uniform(0, Math.PI),
+      alphaRad: rng.uniform(0.05e-3, 0.2e-3),
+      focalSpreadNm: 5,
+      apertureRad: 0,
+    },
+    doseEPerA2: logUniform(rng, 8, 60),
+    mtfSigmaPx: rng.uniform(0.5, 0.9),
+    amorphousRad: rng.uniform(0.04, 0.12),
+    background: {
+      thicknessNm: rng.uniform(60, 150),
+      wedge: rng.uniform(0, 0.5),
+      wedgeAngle: rng.uniform(0, 2 * Math.PI),
+      absorptionNm: 150,
+      mottle: rng.uniform(0.08, 0.25),
+      mottleLargestNm: 200,
+      mottleSmallestNm: 15,
+      bendContours: rng.int(3),
+      bendStrength: rng.uniform(0.2, 0.6),
+    },
+    cavities: {
+      densityPerUm2: rng.uniform(400, 1500),
+      medianDiameterNm: rng.uniform(4, 9),
+      sigmaLog: 0.4,
+      facetedFraction: 0.4,
+      v0: rng.uniform(20, 28),
+      fill: 0,
+    },
+    distractors: {
+      precipitatesPerUm2: rng.uniform(20, 120),
+      precipitateDiameterNm: [3, 14],
+      loopsPerUm2: rng.uniform(10, 60),
+      loopDiameterNm: [5, 20],
+      dislocationsPerUm2: rng.uniform(15, 50),
+      specksPerUm2: rng.uniform(50, 300),
+    },
+    texture: false,
+  };
+}
+
+function heBubbles(rng: Rng, size: number): SimParams {
+  const p = steel(rng, -1, 'he-bubbles', size);
+  p.pixelNm = rng.uniform(0.15, 0.28);
+  p.optics.defocusNm = -rng.uniform(250, 1000);
+  p.background.thicknessNm = rng.uniform(30, 80);
+  p.background.mottleSmallestNm = 8;
+  p.background.mottleLargestNm = 80;
+  p.cavities = { densityPerUm2: rng.uniform(4000, 12000), medianDiameterNm: rng.uniform(1.3, 2.2), sigmaLog: 0.3, facetedFraction: 0, v0: rng.uniform(20, 28), fill: 0.1 };
+  p.doseEPerA2 = logUniform(rng, 60, 250);
+  p.distractors.precipitatesPerUm2 = 0;
+  p.distractors.loopsPerUm2 = rng.uniform(50, 300);
+  p.distractors.loopDiameterNm = [2, 6];
+  return p;
+}
+
+function feInsitu(rng: Rng, size: number): SimParams {
+  const p = steel(rng, -1, 'fe-insitu', size);
+  p.pixelNm = rng.uniform(0.7, 1.2);
+  p.optics.kV = 300;
+  p.optics.defocusNm = -rng.uniform(700, 2500);
+  p.optics.alphaRad = rng.uniform(0.1e-3, 0.3e-3);
+  p.doseEPerA2 = logUniform(rng, 2, 10);
+  p.mtfSigmaPx = rng.uniform(0.9, 1.4);
+  p.cavities.medianDiameterNm = rng.uniform(6, 12);
+  p.cavities.densityPerUm2 = rng.uniform(60, 250);
+  p.distractors.loopsPerUm2 = rng.uniform(80, 250);
+  p.distractors.loopDiameterNm = [6, 30];
+  p.distractors.dislocationsPerUm2 = rng.uniform(20, 60);
+  p.background.bendContours = 1 + rng.int(3);
+  p.background.mottle = rng.uniform(0.15, 0.35);
+  return p;
+}
+
+type Builder = (rng: Rng, size: number) => SimParams;
+
+export const PRESETS: Record<string, { description: string; build: Builder }> = {
+  'steel-under': { description: 'irradiated steel voids, under-focus (bright, dark rim)', build: (r, s) => steel(r, -1, 'steel-under', s) },
+  'steel-over': { description: 'irradiated steel voids, over-focus (dark, bright rim)', build: (r, s) => steel(r, 1, 'steel-over', s) },
+  'he-bubbles': { description: 'dense 1-3 nm He bubbles, fine pixels, under-focus', build: heBubbles },
+  'fe-insitu': { description: 'Fe/Fe-Cr in-situ ion irradiation: 300 kV, low dose, loops, blur', build: feInsitu },
+  'ood-empty': {
+    description: 'out of domain: steel foil with distractors but no cavities',
+    build: (r, s) => { const p = steel(r, r.next() < 0.5 ? -1 : 1, 'ood-empty', s); p.cavities.densityPerUm2 = 0; p.distractors.precipitatesPerUm2 *= 3; p.distractors.loopsPerUm2 *= 3; return p; },
+  },
+  'ood-defocus': {
+    description: 'out of domain: 2.5-3 um defocus, 0.3-1 um astigmatism, poor coherence',
+    build: (r, s) => {
+      const p = steel(r, r.next() < 0.5 ? -1 : 1, 'ood-defocus', s);
+      p.optics.defocusNm = Math.sign(p.optics.defocusNm) * r.uniform(2500, 3000);
+      p.optics.astigNm = r.uniform(300, 1000);
+      p.optics.alphaRad = r.uniform(0.3e-3, 0.6e-3);
+      return p;
+    },
+  },
+  'ood-lowdose': {
+    description: 'out of domain: 0.3-2 e/A^2, many cavities below the Rose criterion',
+    build: (r, s) => { const p = steel(r, r.next() < 0.5 ? -1 : 1, 'ood-lowdose', s); p.doseEPerA2 = logUniform(r, 0.3, 2); return p; },
+  },
+  'ood-texture': {
+    description: 'out of domain: a non-TEM picture (mosaic, gratings, shapes), nothing to find',
+    build: (r, s) => { const p = steel(r, -1, 'ood-texture', s); p.cavities.densityPerUm2 = 0; p.texture = true; p.doseEPerA2 = 200; return p; },
+  },
+};
+
+export const PRESET_NAMES = Object.keys(PRESETS);
+
+/** The preset for a CLI call: explicit name, else the steel preset of --focus, else steel-under. */
+export function presetFor(name: string | undefined, focus: Focus | undefined): string {
+  if (name) return name;
+  return focus === 'over' ? 'steel-over' : 'steel-under';
+}
+
+/** Draws one image's parameters from a preset. Throws with the list of names for an unknown one. */
+export function drawParams(name: string, rng: Rng, size: number): SimParams {
+  const p = PRESETS[name];
+  if (!p) throw new Error(`unknown preset "${name}" (known: ${PRESET_NAMES.join(', ')})`);
+  return p.build(rng, size);
+}

@@ -1,0 +1,128 @@
+/**
+ * The renderer: a pure function of (parameters, seed) → image, noise-free image, labels and
+ * metadata. Nothing here touches files; callers (the simulate command, the demo feeder, tests,
+ * other engineers' code in-process) encode and write.
+ *
+ *   1. cavities and distractors → local phase φ(r) and absorption μ(r)   (specimen.ts)
+ *      plus the amorphous surface layers: φ += a·N(0,1) per pixel
+ *   2. exit wave ψ = exp(−μ/2)·exp(iφ); Fresnel propagation I = |F⁻¹[F[ψ]·H]|²  (optics.ts)
+ *   3. × the smooth background transmission T(r) (thickness, mottle, bend contours)  (background.ts)
+ *   4. labels from the noise-free image (labels.ts)
+ *   5. shot noise for the dose, then the detector MTF (noise.ts)
+ * The optics run on the next power-of-two grid n ≥ size; the image is its top-left size² crop.
+ * Independent random streams (forks of the seed's stream) feed the specimen, the
+ * distractors, the background and the noise, so e.g. changing the dose changes only the noise.
+ */
+import { createRng, type Rng } from './rng.js';
+import { interactionConstant, propagate, wavelengthNm } from './optics.js';
+import { backgroundTransmission } from './background.js';
+import { addCavities, addDistractors, placeCavities, type Cavity } from './specimen.js';
+import { labelCavities, type CavityLabel } from './labels.js';
+import { addShotNoise, countsPerPixel, gaussianBlur } from './noise.js';
+import { texturePicture } from './texture.js';
+import type { SimParams } from './presets.js';
+
+export interface SimMetadata {
+  preset: string;
+  seed: number;
+  kV: number;
+  defocus_nm: number;
+  /** Electron dose in e⁻/Å². */
+  dose: number;
+  pixel_size_nm: number;
+  cs_mm: number;
+  astig_nm: number;
+  astig_angle_deg: number;
+  thickness_nm: number;
+  counts_per_pixel: number;
+  mtf_sigma_px: number;
+  fringe_nm: number;
+  cavities_total: number;
+  cavities_visible: number;
+}
+
+export interface RenderResult {
+  width: number;
+  height: number;
+  /** Noisy relative intensity (1 = unattenuated beam), what the camera recorded. */
+  image: Float32Array;
+  /** Noise-free relative intensity before the camera. */
+  clean: Float32Array;
+  /** Every cavity at least half inside the image, with its visibility decision. */
+  labels: CavityLabel[];
+  cavities: Cavity[];
+  metadata: SimMetadata;
+}
+
+export function nextPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+/** Renders one image. Same (params, seed) → same numbers, bit for bit. */
+export function render(p: SimParams, seed: number): RenderResult {
+  const size = p.size;
+  if (!Number.isInteger(size) || size < 16 || size > 8192) throw new Error(`size must be an integer in 16..8192, got ${size}`);
+  const root = createRng(seed);
+  const rngSpecimen = root.fork(), rngDistract = root.fork(), rngBack = root.fork(), rngNoise = root.fork();
+  const perPixel = countsPerPixel(p.doseEPerA2, p.pixelNm);
+  const fringeNm = Math.sqrt(wavelengthNm(p.optics.kV * 1000) * Math.abs(p.optics.defocusNm));
+  let clean: Float32Array;
+  let cavities: Cavity[] = [];
+  if (p.texture) clean = texturePicture(rngSpecimen, size);
+  else {
+    cavities = placeCavities(rngSpecimen, size, p.pixelNm, p.background.thicknessNm, p.cavities);
+    clean = imageSpecimen(p, cavities, rngDistract, rngBack);
+  }
+  const period = nextPowerOfTwo(size);
+  const labels = labelCavities(cavities, { clean, width: size, height: size, pixelNm: p.pixelNm, fringeNm, countsPerPixel: perPixel, period });
+  const image = clean.slice();
+  addShotNoise(rngNoise, image, perPixel);
+  gaussianBlur(image, size, size, p.mtfSigmaPx);
+  return { width: size, height: size, image, clean, labels, cavities, metadata: metadataOf(p, seed, perPixel, fringeNm, labels) };
+}
+
+/** Steps 1–3 of the file comment; returns the noise-free size² crop. */
+function imageSpecimen(p: SimParams, cavities: Cavity[], rngDistract: Rng, rngBack: Rng): Float32Array {
+  const n = nextPowerOfTwo(p.size);
+  const sigma = interactionConstant(p.optics.kV * 1000);
+  const obj = { n, phase: new Float32Array(n * n), mu: new Float32Array(n * n) };
+  addCavities(obj, cavities, p.pixelNm, sigma, p.cavities, p.background.absorptionNm);
+  addDistractors(rngDistract, obj, p.pixelNm, sigma, p.distractors);
+  const re = new Float64Array(n * n), im = new Float64Array(n * n);
+  const a = p.amorphousRad;
+  for (let i = 0; i < n * n; i++) {
+    const ph = obj.phase[i]! + (a > 0 ? a * rngDistract.normal() : 0);
+    const amp = Math.exp(-0.5 * obj.mu[i]!);
+    re[i] = amp * Math.cos(ph);
+    im[i] = amp * Math.sin(ph);
+  }
+  const intensity = new Float32Array(n * n);
+  propagate(re, im, n, p.pixelNm, p.optics, intensity);
+  const t = backgroundTransmission(rngBack, n, p.size, p.pixelNm, p.background);
+  const out = new Float32Array(p.size * p.size);
+  for (let y = 0; y < p.size; y++) for (let x = 0; x < p.size; x++) out[y * p.size + x] = intensity[y * n + x]! * t[y * n + x]!;
+  return out;
+}
+
+function metadataOf(p: SimParams, seed: number, perPixel: number, fringeNm: number, labels: CavityLabel[]): SimMetadata {
+  const r = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
+  return {
+    preset: p.preset,
+    seed,
+    kV: p.optics.kV,
+    defocus_nm: r(p.optics.defocusNm, 1),
+    dose: r(p.doseEPerA2),
+    pixel_size_nm: r(p.pixelNm, 4),
+    cs_mm: r(p.optics.csNm / 1e6),
+    astig_nm: r(p.optics.astigNm, 1),
+    astig_angle_deg: r((p.optics.astigAngle * 180) / Math.PI, 1),
+    thickness_nm: r(p.background.thicknessNm, 1),
+    counts_per_pixel: r(perPixel, 1),
+    mtf_sigma_px: r(p.mtfSigmaPx),
+    fringe_nm: r(fringeNm),
+    cavities_total: labels.length,
+    cavities_visible: labels.filter((l) => l.visible).length,
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * The specimen's small features, written into the exit wave: cavities (the objects to
+ * find) and distractors (precipitates, dislocation lines and loops, contamination specks).
+ *
+ * Physics (fresnel-physics.md): a cavity of radius R removes the mean inner potential V0
+ * along its chord c(r), so the exit-wave phase changes by
+ *   Δφ(r) = −σ·V0·(1 − f)·c(r)          (f = fraction of V0 left by gas in a bubble, ~0)
+ * and, with less material to scatter out of the aperture, the absorption changes by
+ *   Δμ(r) = −c(r)/λ_abs.
+ * Chords: sphere c = 2R·sqrt(1 − ρ²) (ρ = r/R). Faceted cavities (voids in steels are
+ * truncated octahedra/cubes) are modelled as a regular s-gon outline (s = 4 or 6) with a flat
+ * top and sloping facets: c = 2R·min(1, (1 − g)/0.35), g = the polygon gauge (1 on the edge).
+ * Precipitates have a HIGHER potential than the matrix (Δφ = +σ·ΔV·c, ΔV ≈ 3–8 V) and
+ * scatter strongly (Δμ = c/λ_p), so their Fresnel contrast is opposite to a void's: a
+ * detector can confuse them. Dislocation lines and loops are strain contrast: Δμ with a
+ * Gaussian cross-section (1–3 nm). Specks (contamination, oxide) add potential and mass.
+ * Placement: cavities are darts in the 3-D foil (centre depth in [R, t − R]) rejected when
+ * they would intersect another cavity (centre distance < R1 + R2 + 0.5 nm) or when their
+ * projected centres are closer than the larger radius (a label inside another's outline).
+ */
+import type { Rng } from './rng.js';
+
+export interface Cavity {
+  /** Centre in image pixels (pixel (i,j) spans [i, i+1) × [j, j+1)). */
+  cx: number;
+  cy: number;
+  depthNm: number;
+  radiusNm: number;
+  faceted: boolean;
+  sides: number;
+  angle: number;
+}
+
+export interface CavityParams {
+  densityPerUm2: number;
+  medianDiameterNm: number;
+  /** Log-normal sigma (natural-log units). Diameters are clipped to [1, 50] nm. */
+  sigmaLog: number;
+  facetedFraction: number;
+  /** Mean inner potential V0 (V) and the fraction f of it a bubble's gas keeps. */
+  v0: number;
+  fill: number;
+}
+
+export interface DistractorParams {
+  precipitatesPerUm2: number;
+  precipitateDiameterNm: [number, number];
+  loopsPerUm2: number;
+  loopDiameterNm: [number, number];
+  dislocationsPerUm2: number;
+  specksPerUm2: number;
+}
+
+/** The local part of the exit wave: phase (rad) and absorption μ (intensity = exp(−μ)). */
+export interface LocalObject { n: number; phase: Float32Array; mu: Float32Array }
+
+const MIN_D = 1, MAX_D = 50;
+
+function areaUm2(fieldPx: number, pixelNm: number): number {
+  return ((fieldPx * pixelNm) / 1000) ** 2;
+}
+
+/** Draws non-overlapping cavities over a fieldPx² image (see the file comment). */
+export function placeCavities(rng: Rng, fieldPx: number, pixelNm: number, thicknessNm: number, p: CavityParams): Cavity[] {
+  const target = rng.poisson(p.densityPerUm2 * areaUm2(fieldPx, pixelNm));
+  const out: Cavity[] = [];
+  for (let attempt = 0; attempt < target * 30 && out.length < target; attempt++) {
+    const d = Math.min(MAX_D, Math.max(MIN_D, rng.logNormal(p.medianDiameterNm, p.sigmaLog)));
+    const r = d / 2;
+    if (d + 1 > thicknessNm) continue;
+    const rPx = r / pixelNm;
+    const c: Cavity = {
+      cx: rng.uniform(-rPx, fieldPx + rPx),
+      cy: rng.uniform(-rPx, fieldPx + rPx),
+      depthNm: rng.uniform(r, thicknessNm - r),
+      radiusNm: r,
+      faceted: rng.next() < p.facetedFraction,
+      sides: rng.next() < 0.5 ? 4 : 6,
+      angle: rng.uniform(0, Math.PI),
+    };
+    if (!collides(c, out, pixelNm)) out.push(c);
+  }
+  return out;
+}
+
+function collides(c: Cavity, others: Cavity[], pixelNm: number): boolean {
+  for (const o of others) {
+    const dx = (c.cx - o.cx) * pixelNm, dy = (c.cy - o.cy) * pixelNm, dz = c.depthNm - o.depthNm;
+    const proj = Math.hypot(dx, dy);
+    if (proj < Math.max(c.radiusNm, o.radiusNm)) return true;
+    if (Math.hypot(proj, dz) < c.radiusNm + o.radiusNm + 0.5) return true;
+  }
+  return false;
+}
+
+/** Polygon gauge of a regular s-gon with circumradius 1 (value 1 on its edges). */
+export function polygonGauge(u: number, v: number, sides: number, angle: number): number {
+  const apothem = Math.cos(Math.PI / sides);
+  let g = 0;
+  for (let i = 0; i < sides; i++) {
+    const a = angle + ((i + 0.5) * 2 * Math.PI) / sides;
+    const d = (u * Math.cos(a) + v * Math.sin(a)) / apothem;
+    if (d > g) g = d;
+  }
+  return g;
+}
+
+/** Chord length (nm) through a cavity at offset (u, v) in units of its radius. */
+export function cavityChord(c: Cavity, u: number, v: number): number {
+  const twoR = 2 * c.radiusNm;
+  if (!c.faceted) {
+    const rho2 = u * u + v * v;
+    return rho2 >= 1 ? 0 : twoR * Math.sqrt(1 - rho2);
+  }
+  const g = polygonGauge(u, v, c.sides, c.angle);
+  return g >= 1 ? 0 : twoR * Math.min(1, (1 - g) / 0.35);
+}
+
+/**
+ * Adds f(u, v) (u, v in units of rPx from the centre) to `field` over the disk of radius
+ * rPx, pixel-averaged by s×s supersampling (s larger for small objects, to avoid aliasing).
+ * Indices wrap modulo n: the FFT treats the field as periodic anyway, so an object crossing
+ * an edge is written (and labelled, see labels.ts) consistently on both sides.
+ */
+export function stamp(field: Float32Array, n: number, cx: number, cy: number, rPx: number, f: (u: number, v: number) => number): void {
+  const s = rPx < 3 ? 4 : rPx < 8 ? 2 : 1;
+  const x0 = Math.floor(cx - rPx), x1 = Math.ceil(cx + rPx);
+  const y0 = Math.floor(cy - rPx), y1 = Math.ceil(cy + rPx);
+  const inv = 1 / rPx, w = 1 / (s * s);
+  for (let y = y0; y <= y1; y++) {
+    const row = wrap(y, n) * n;
+    for (let x = x0; x <= x1; x++) {
+      let acc = 0;
+      for (let sy = 0; sy < s; sy++) {
+        const v = (y + (sy + 0.5) / s - cy) * inv;
+        for (let sx = 0; sx < s; sx++) acc += f((x + (sx + 0.5) / s - cx) * inv, v);
+      }
+      if (acc !== 0) { const i = row + wrap(x, n); field[i] = field[i]! + acc * w; }
+    }
+  }
+}
+
+/** Writes every cavity's phase and absorption change (file comment) into `obj`. */
+export function addCavities(obj: LocalObject, cavities: Cavity[], pixelNm: number, sigma: number, p: CavityParams, absorptionNm: number): void {
+  const kPhase = -sigma * p.v0 * (1 - p.fill);
+  for (const c of cavities) {
+    const rPx = c.radiusNm / pixelNm;
+    stamp(obj.phase, obj.n, c.cx, c.cy, rPx, (u, v) => kPhase * cavityChord(c, u, v));
+    stamp(obj.mu, obj.n, c.cx, c.cy, rPx, (u, v) => -cavityChord(c, u, v) / absorptionNm);
+  }
+}
+
+/** Draws and writes the distractors over the whole n×n grid (they are never labelled). */
+export function addDistractors(rng: Rng, obj: LocalObject, pixelNm: number, sigma: number, p: DistractorParams): void {
+  const n = obj.n;
+  const area = areaUm2(n, pixelNm);
+  for (let i = rng.poisson(p.precipitatesPerUm2 * area); i > 0; i--) {
+    const r = rng.uniform(p.precipitateDiameterNm[0], p.precipitateDiameterNm[1]) / 2;
+    const dv = rng.uniform(3, 8);
+    const cx = rng.uniform(0, n), cy = rng.uniform(0, n);
+    const chord = (u: number, v: number): number => { const q = 1 - u * u - v * v; return q > 0 ? 2 * r * Math.sqrt(q) : 0; };
+    stamp(obj.phase, n, cx, cy, r / pixelNm, (u, v) => sigma * dv * chord(u, v));
+    stamp(obj.mu, n, cx, cy, r / pixelNm, (u, v) => chord(u, v) / 25);
+  }
+  for (let i = rng.poisson(p.loopsPerUm2 * area); i > 0; i--) {
+    const r = rng.uniform(p.loopDiameterNm[0], p.loopDiameterNm[1]) / 2 / pixelNm;
+    addLoop(obj, rng.uniform(0, n), rng.uniform(0, n), r, rng.uniform(0.3, 1), rng.uniform(0, Math.PI), 1.2 / pixelNm, rng.uniform(0.2, 0.5));
+  }
+  for (let i = rng.poisson(p.dislocationsPerUm2 * area); i > 0; i--) addDislocation(rng, obj, pixelNm);
+  for (let i = rng.poisson(p.specksPerUm2 * area); i > 0; i--) {
+    const r = rng.uniform(0.5, 1.5) / pixelNm;
+    const a = rng.uniform(0.15, 0.4);
+    const cx = rng.uniform(0, n), cy = rng.uniform(0, n);
+    stamp(obj.mu, n, cx, cy, 2 * r, (u, v) => a * Math.exp(-4 * (u * u + v * v)));
+    stamp(obj.phase, n, cx, cy, 2 * r, (u, v) => 0.3 * Math.exp(-4 * (u * u + v * v)));
+  }
+}
+
+/** A dislocation loop seen inclined: an elliptical ring of strain contrast. */
+function addLoop(obj: LocalObject, cx: number, cy: number, r: number, aspect: number, angle: number, widthPx: number, strength: number): void {
+  const steps = Math.max(12, Math.ceil(2 * Math.PI * r));
+  const ca = Math.cos(angle), sa = Math.sin(angle);
+  for (let k = 0; k < steps; k++) {
+    const t = (2 * Math.PI * k) / steps;
+    const ex = r * Math.cos(t), ey = r * aspect * Math.sin(t);
+    gaussDot(obj.mu, obj.n, cx + ex * ca - ey * sa, cy + ex * sa + ey * ca, widthPx, strength / Math.max(1, steps / (2 * Math.PI * r)));
+  }
+}
+
+/** A dislocation line: a smooth random walk 50–300 nm long, dark (strain contrast). */
+function addDislocation(rng: Rng, obj: LocalObject, pixelNm: number): void {
+  const lengthPx = rng.uniform(50, 300) / pixelNm;
+  const widthPx = rng.uniform(1, 3) / pixelNm;
+  const strength = rng.uniform(0.15, 0.4);
+  let x = rng.uniform(0, obj.n), y = rng.uniform(0, obj.n), dir = rng.uniform(0, 2 * Math.PI);
+  let turn = 0;
+  for (let s = 0; s < lengthPx; s++) {
+    gaussDot(obj.mu, obj.n, x, y, widthPx, strength);
+    turn = 0.9 * turn + 0.02 * rng.normal();
+    dir += turn;
+    x += Math.cos(dir); y += Math.sin(dir);
+  }
+}
+
+/**
+ * Adds a Gaussian dot of 1/e half-width w (px), normalised so that a chain of dots one pixel
+ * apart gives a line of peak `strength` (a line integral of the dot is strength).
+ */
+function gaussDot(field: Float32Array, n: number, cx: number, cy: number, w: number, strength: number): void {
+  const rad = Math.ceil(2 * w);
+  const amp = strength / (w * Math.sqrt(Math.PI));
+  const x0 = Math.floor(cx - rad), x1 = Math.ceil(cx + rad);
+  const y0 = Math.floor(cy - rad), y1 = Math.ceil(cy + rad);
+  const inv = 1 / (w * w);
+  for (let y = y0; y <= y1; y++) {
+    const dy = y + 0.5 - cy;
+    const row = wrap(y, n) * n;
+    for (let x = x0; x <= x1; x++) {
+      const dx = x + 0.5 - cx;
+      const i = row + wrap(x, n);
+      field[i] = field[i]! + amp * Math.exp(-(dx * dx + dy * dy) * inv);
+    }
+  }
+}
+
+/** Index modulo n (periodic field). */
+function wrap(i: number, n: number): number {
+  return i >= 0 && i < n ? i : ((i % n) + n) % n;
+}
