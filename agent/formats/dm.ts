@@ -76,6 +76,7 @@ export function readDm(src: ByteSource, opts: DmOptions): DmImage {
     throw new DecodeError('unsupported', 'DM data is a spectrum image (third axis in eV), not an image');
   }
   const [width, height] = dims as [number, number];
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 1)) throw new DecodeError('corrupt', `DM image dimensions ${dims.join('x')}`);
   if (width < 1 || height < 1) throw new DecodeError('corrupt', `DM image dimensions ${width}x${height}`);
   if (width * height > opts.maxPixels) throw new DecodeError('too_large', `${width}x${height} exceeds the limit of ${opts.maxPixels} pixels`);
   const frames = dims.slice(2).reduce((a, b) => a * b, 1);

@@ -26,12 +26,17 @@ const DEPTH_TO_DTYPE: Record<string, PixelType> = {
   uchar: 'uint8', char: 'int8', ushort: 'uint16', short: 'int16', uint: 'uint32', int: 'int32', float: 'float32', double: 'float64',
 };
 
-/** sharp's messages -> our codes: truncation is what a half-written file looks like. */
-export function classifySharpError(err: unknown): DecodeError {
+/**
+ * sharp's messages -> our codes. Truncation is what a half-written file looks like, and
+ * libpng reports it and a bad CRC with the same "read error": `complete` (the file ends
+ * with its format's end marker, see endMarkerPresent) settles it when known.
+ */
+export function classifySharpError(err: unknown, complete?: boolean): DecodeError {
   const msg = err instanceof Error ? err.message : String(err);
   const first = msg.split('\n')[0]!.trim();
   if (/pixel limit/i.test(msg)) return new DecodeError('too_large', first);
-  if (/truncat|premature end|unexpected end|end of (file|data|stream)|not enough|read error|short read|out of data|incomplete/i.test(msg)) {
+  if (complete === false) return new DecodeError('truncated', `${first} (the file lacks its end marker)`);
+  if (complete === undefined && /truncat|premature end|unexpected end|end of (file|data|stream)|not enough|read error|short read|out of data|incomplete/i.test(msg)) {
     return new DecodeError('truncated', first);
   }
   if (/unsupported image format/i.test(msg)) return new DecodeError('unsupported', 'not an image format sharp reads');
@@ -40,6 +45,20 @@ export function classifySharpError(err: unknown): DecodeError {
 
 export interface RasterOptions {
   maxPixels: number;
+  /** Whether the file ends as a complete PNG/JPEG does; undefined when unknown (TIFF). */
+  complete?: boolean;
+}
+
+const PNG_IEND = Buffer.from([0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+
+/**
+ * PNG ends with the IEND chunk; JPEG with EOI (FFD9), which cannot occur inside entropy-coded
+ * data (FF is stuffed there), so finding it in the tail means the writer got to the end.
+ */
+export function endMarkerPresent(format: 'png' | 'jpeg', tail: Buffer): boolean {
+  if (format === 'png') return tail.length >= 8 && tail.subarray(tail.length - 8).equals(PNG_IEND);
+  for (let i = 0; i + 1 < tail.length; i++) if (tail[i] === 0xff && tail[i + 1] === 0xd9) return true;
+  return false;
 }
 
 /** Decode with sharp. `input` is a path or the file's bytes. */
@@ -49,7 +68,7 @@ export async function readRaster(input: string | Buffer, opts: RasterOptions): P
   try {
     meta = await sharp(input, base).metadata();
   } catch (err) {
-    throw classifySharpError(err);
+    throw classifySharpError(err, opts.complete);
   }
   const { width, height } = meta;
   if (!width || !height) throw new DecodeError('corrupt', 'image header has no dimensions');
@@ -71,7 +90,7 @@ export async function readRaster(input: string | Buffer, opts: RasterOptions): P
   try {
     out = await pipeline.raw({ depth: meta.depth as 'uchar' }).toBuffer({ resolveWithObject: true });
   } catch (err) {
-    throw classifySharpError(err);
+    throw classifySharpError(err, opts.complete);
   }
   const outDepth = (out.info as OutputInfo & { depth?: string }).depth;
   const outDtype = DEPTH_TO_DTYPE[outDepth ?? meta.depth ?? "uchar"] ?? dtype;

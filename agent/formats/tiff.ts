@@ -147,6 +147,24 @@ function undoPredictor(buf: Uint8Array, dtype: PixelType, le: boolean, rowSample
   }
 }
 
+/** Worst-case compression ratio we believe (Deflate's limit is ~1032:1, LZW's a few thousand). */
+const MAX_RATIO = 4096;
+
+/**
+ * Before allocating width*height samples: a header can claim 16k x 16k in a 200-byte file.
+ * Uncompressed blocks must lie inside the file; compressed ones cannot expand beyond
+ * MAX_RATIO. Either failure is what a half-written file looks like: 'truncated'.
+ */
+function checkPlausibleSize(fileSize: number, counts: number[], offsets: number[], needed: number, compression: number): void {
+  let stored = 0;
+  for (let i = 0; i < counts.length; i++) {
+    if (offsets[i]! + counts[i]! > fileSize) throw new DecodeError('truncated', `TIFF block ${i} ends at byte ${offsets[i]! + counts[i]!}, file has ${fileSize}`);
+    stored += counts[i]!;
+  }
+  const limit = compression === 1 ? stored : stored * MAX_RATIO;
+  if (limit < needed) throw new DecodeError(compression === 1 ? 'truncated' : 'corrupt', `TIFF blocks hold ${stored} bytes, the image needs ${needed}`);
+}
+
 /** Physical pixel size from the resolution tags; null for "no unit" or implausible (screen DPI) values. */
 function resolution(ifd: Ifd): { x: number; y: number } | undefined {
   const unit = ifd.get(296)?.[0] ?? 2;
@@ -189,8 +207,8 @@ export function readTiff(src: ByteSource, opts: TiffOptions): TiffImage {
   const compression = one(ifd, 259, 1);
   const predictor = one(ifd, 317, 1);
   if (predictor !== 1 && predictor !== 2) throw new TiffFallback(`TIFF predictor ${predictor}`);
+  if (spp > 4) throw new TiffFallback(`TIFF with ${spp} samples per pixel`);
   const size = BYTES_PER_SAMPLE[dtype];
-  const raw = Buffer.alloc(width * height * spp * size);
   const tiled = ifd.get(322) !== undefined;
   const blockW = tiled ? one(ifd, 322) : width;
   const blockH = tiled ? one(ifd, 323) : Math.min(one(ifd, 278, height), height);
@@ -200,6 +218,8 @@ export function readTiff(src: ByteSource, opts: TiffOptions): TiffImage {
   if (blockW < 1 || blockH < 1) throw new DecodeError('corrupt', 'TIFF block size is zero');
   const across = Math.ceil(width / blockW), down = Math.ceil(height / blockH);
   if (offsets.length < across * down) throw new DecodeError('corrupt', `TIFF has ${offsets.length} blocks, needs ${across * down}`);
+  checkPlausibleSize(src.size, counts, offsets, width * height * spp * size, compression);
+  const raw = Buffer.alloc(width * height * spp * size);
   const rowBytes = blockW * spp * size;
   for (let by = 0; by < down; by++) {
     for (let bx = 0; bx < across; bx++) {

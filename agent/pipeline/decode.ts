@@ -14,7 +14,7 @@ import { overridePixelSize, pixelSizeNm, type PixelSizeOverride } from '../forma
 import { readDm } from '../formats/dm.js';
 import { DecodeError, withPath, type DecodeErrorCode } from '../formats/errors.js';
 import { readMrc } from '../formats/mrc.js';
-import { readRaster } from '../formats/raster.js';
+import { endMarkerPresent, readRaster } from '../formats/raster.js';
 import { SNIFF_BYTES, sniffFormat, type FormatKind } from '../formats/sniff.js';
 import { FileSource } from '../formats/source.js';
 import { readTiff, TiffFallback } from '../formats/tiff.js';
@@ -93,13 +93,26 @@ async function decodeKind(kind: FormatKind, path: string, maxPixels: number): Pr
   }
 }
 
-async function rasterFrame(path: string, format: string, maxPixels: number): Promise<Decoded> {
-  const r = await readRaster(path, { maxPixels });
+async function rasterFrame(path: string, format: 'png' | 'jpeg' | 'tiff', maxPixels: number): Promise<Decoded> {
+  const complete = format === 'tiff' ? undefined : endMarkerPresent(format, await readTail(path, 64));
+  const r = await readRaster(path, { maxPixels, complete });
   // PNG/JPEG density defaults (72 dpi) are not a physical calibration: only plausible
   // (sub-10 um) sizes count, the same rule as the TIFF reader's.
   const nm = r.density ? 2.54e7 / r.density : Infinity;
   const pixelSize = nm <= 10_000 ? pixelSizeNm(nm, nm, 'nm') : null;
   return { data: r.data, width: r.width, height: r.height, dtype: r.dtype, min: r.min, max: r.max, mean: r.mean, pixelSize, format };
+}
+
+async function readTail(path: string, n: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    const buf = Buffer.alloc(Math.min(n, size));
+    await fh.read(buf, 0, buf.length, size - buf.length);
+    return buf;
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Anything a reader throws becomes a DecodeError naming the file; no other exception escapes. */

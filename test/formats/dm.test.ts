@@ -46,14 +46,14 @@ const calibrated = (units: string, scale = 0.5): DmImageSpec['calibration'] => [
 
 test('calibration: scale per axis in nm, µm and Å converted to nm; origin kept raw', (t) => {
   const v = values(W * H, 0, 100);
-  const nm = readDm(bufferSource(writeDm({ version: 4, images: [{ width: W, height: H, dataType: 10, values: v, calibration: calibrated('nm').slice(0, 2) }] })), { maxPixels: MAX });
+  const nm = readDm(bufferSource(writeDm({ version: 4, images: [{ width: W, height: H, dataType: 10, values: v, calibration: calibrated('nm')!.slice(0, 2) }] })), { maxPixels: MAX });
   t.deepEqual(nm.pixelSize, { x: 0.5, y: 1, unit: 'nm' });
   t.is(nm.calibration[0]!.origin, 3);
-  const um = readDm(bufferSource(writeDm({ version: 3, images: [{ width: W, height: H, dataType: 10, values: v, calibration: calibrated('\u00b5m', 0.25).slice(0, 2) }] })), { maxPixels: MAX });
+  const um = readDm(bufferSource(writeDm({ version: 3, images: [{ width: W, height: H, dataType: 10, values: v, calibration: calibrated('\u00b5m', 0.25)!.slice(0, 2) }] })), { maxPixels: MAX });
   t.deepEqual(um.pixelSize, { x: 250, y: 500, unit: 'nm' });
-  const a = readDm(bufferSource(writeDm({ version: 3, images: [{ width: W, height: H, dataType: 10, values: v, calibration: calibrated('\u00c5', 2).slice(0, 2) }] })), { maxPixels: MAX });
+  const a = readDm(bufferSource(writeDm({ version: 3, images: [{ width: W, height: H, dataType: 10, values: v, calibration: calibrated('\u00c5', 2)!.slice(0, 2) }] })), { maxPixels: MAX });
   t.true(Math.abs(a.pixelSize!.x - 0.2) < 1e-7 && Math.abs(a.pixelSize!.y - 0.4) < 1e-7);
-  const recip = readDm(bufferSource(writeDm({ version: 3, images: [{ width: W, height: H, dataType: 10, values: v, calibration: calibrated('1/nm').slice(0, 2) }] })), { maxPixels: MAX });
+  const recip = readDm(bufferSource(writeDm({ version: 3, images: [{ width: W, height: H, dataType: 10, values: v, calibration: calibrated('1/nm')!.slice(0, 2) }] })), { maxPixels: MAX });
   t.is(recip.pixelSize, null, 'a diffraction pattern has no real-space pixel size');
   t.is(recip.calibration[0]!.units, '1/nm');
   const none = readDm(bufferSource(writeDm({ version: 4, images: [{ width: W, height: H, dataType: 10, values: v }] })), { maxPixels: MAX });

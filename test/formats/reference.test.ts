@@ -25,7 +25,7 @@ for (const [name, r] of Object.entries(ref.files)) {
   test(`${name} (written by tifffile/PIL/mrcfile) reads value by value`, async (t) => {
     const f = await decodeFile(join(FIX, name));
     t.deepEqual([f.width, f.height], [r.width, r.height]);
-    t.is(f.dtype, NUMPY_TO_PIXELTYPE[r.dtype]);
+    t.is(f.dtype as string, NUMPY_TO_PIXELTYPE[r.dtype]);
     // float64 sources are compared after the same rounding to float32 the Frame does.
     t.deepEqual(Array.from(f.data), r.values.map((v) => Math.fround(v)));
     t.is(f.min, Math.min(...r.values.map(Math.fround)));
@@ -53,7 +53,7 @@ for (const [name, r] of Object.entries(dmRef.files)) {
   test(`${name}: every value, dtype and calibration match HyperSpy's reader`, async (t) => {
     const f = await decodeFile(path);
     t.deepEqual([f.height, f.width], r.shape);
-    t.is(f.dtype, NUMPY_TO_PIXELTYPE[r.dtype]);
+    t.is(f.dtype as string, NUMPY_TO_PIXELTYPE[r.dtype]);
     t.deepEqual(Array.from(f.data.subarray(0, r.first_row.length)), r.first_row);
     t.is(sha256F64(f.data), r.sha256_f64le);
     t.is(f.min, r.min);
