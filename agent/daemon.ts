@@ -129,6 +129,7 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
       forest ??= await loadForest(cfg.forest.model ?? DEFAULT_FOREST_PATH, { threshold: cfg.forest.f1_threshold });
       if (modelError) log.info('models loaded; resuming', {});
       modelError = null;
+      publisher.publishRetained('info', info()); // the one sent at connect may predate the models
       return true;
     } catch (err) {
       const msg = (err as Error).message;

@@ -118,6 +118,7 @@ function validate(schema: Section, obj: Record<string, unknown>, prefix: string,
     if (!isField(spec)) { validate(spec, obj[key] as Record<string, unknown>, path, ctx); continue; }
     const r = checkValue(spec, obj[key]);
     if (!r.ok) { issues.push({ path, message: r.message, line: ctx.lines.get(path) }); continue; }
+    obj[key] = r.value;
     if (spec.kind === 'records') obj[key] = validateRecords(spec, obj[key] as unknown[], path, ctx);
   }
 }

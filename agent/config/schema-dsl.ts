@@ -68,6 +68,8 @@ export function checkValue(field: Field<unknown>, value: unknown): { ok: true; v
       return { ok: true, value };
     }
     case 'enum':
+      // YAML and env give `5` as a number; an enum of numeric names accepts it as its string.
+      if (typeof value === 'number' && field.values!.includes(String(value))) return { ok: true, value: String(value) };
       return typeof value === 'string' && field.values!.includes(value)
         ? { ok: true, value }
         : bad(`expected one of ${field.values!.join(', ')}, got ${describe(value)}`);

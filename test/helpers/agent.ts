@@ -1,0 +1,57 @@
+/**
+ * Runs the real agent as a child process (`node --import tsx agent/cli.ts run ...`), so
+ * tests send it real signals and read its real JSON log lines.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../agent/paths.js';
+import { waitFor } from './broker.js';
+
+export interface AgentProcess {
+  child: ChildProcess;
+  logs: Record<string, unknown>[];
+  stderr: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  waitLog(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+/** Settings that make tests quick: short write-stability wait, 1 s heartbeat. */
+export const FAST_ENV: Record<string, string> = {
+  TEMGUARD_WATCH_STABLE_MS: '200',
+  TEMGUARD_WATCH_POLL_MS: '50',
+  TEMGUARD_WATCH_RETRY_DELAY_MS: '200',
+  TEMGUARD_SCHEDULE_STATUS: '* * * * * *',
+  TEMGUARD_DETECTOR_PROVIDERS: '[cpu]',
+  TEMGUARD_MQTT_RECONNECT_MS: '300',
+};
+
+export function startAgent(args: string[], env: Record<string, string> = {}): AgentProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'agent', 'cli.ts'), 'run', ...args], {
+    cwd: PACKAGE_ROOT,
+    env: { ...process.env, ...FAST_ENV, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  const stderr: string[] = [];
+  let buf = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try { logs.push(JSON.parse(line)); } catch { logs.push({ unparsed: line }); }
+    }
+  });
+  child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return {
+    child, logs, stderr, exited,
+    async waitLog(msg, timeoutMs = 60_000) {
+      let found: Record<string, unknown> | undefined;
+      await waitFor(() => { found = logs.find((l) => l.msg === msg); return !!found || child.exitCode !== null; }, timeoutMs, `log "${msg}"`);
+      if (!found) throw new Error(`agent exited (${child.exitCode}) before logging "${msg}": ${stderr.join('')} ${JSON.stringify(logs.slice(-5))}`);
+      return found;
+    },
+  };
+}

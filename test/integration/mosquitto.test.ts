@@ -1,0 +1,44 @@
+/**
+ * The agent against Debian's mosquitto (what sites run), over MQTT 5. Skipped when
+ * mosquitto is not installed, except in CI (TEMGUARD_REQUIRE_MOSQUITTO=1), where it must run.
+ */
+import test from 'ava';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collector, freePort, mosquittoPath, startMosquitto, waitFor } from '../helpers/broker.js';
+import { startAgent } from '../helpers/agent.js';
+import { schemaErrors } from '../helpers/schemas.js';
+import { sampleImages } from '../helpers/images.js';
+
+const available = mosquittoPath() !== null;
+const required = process.env.TEMGUARD_REQUIRE_MOSQUITTO === '1';
+const maybe = available || required ? test.serial : test.skip;
+
+maybe('with mosquitto (MQTT 5): retained availability/info/status, results, and a clean stop', async (t) => {
+  const port = await freePort();
+  const broker = await startMosquitto(port);
+  const [watch, state] = [mkdtempSync(join(tmpdir(), 'tg-w-')), mkdtempSync(join(tmpdir(), 'tg-s-'))];
+  const agent = startAgent(['--watch', watch, '--mqtt', `mqtt://127.0.0.1:${port}`, '--state', state, '--instrument', 'mosq-1']);
+  try {
+    await agent.waitLog('broker connected');
+    const images = await sampleImages(2);
+    images.forEach((p, i) => copyFileSync(p, join(watch, `m${i}.png`)));
+    const sub = await collector(`mqtt://127.0.0.1:${port}`, 'temguard/mosq-1/#', 5);
+    await waitFor(() => sub.messages.filter((m) => m.topic.endsWith('/result')).length === 2, 120_000, 'two results');
+    await waitFor(() => sub.messages.some((m) => m.topic.endsWith('/status')), 5000, 'status');
+    // Retained state is there for a dashboard that subscribes late.
+    for (const topic of ['availability', 'info', 'status']) {
+      const m = sub.messages.find((x) => x.topic === `temguard/mosq-1/${topic}` && x.retain);
+      t.truthy(m, `retained ${topic}`);
+    }
+    for (const m of sub.messages) t.is(schemaErrors(m.topic.split('/').pop()!, m.payload), null);
+    agent.child.kill('SIGTERM');
+    t.is((await agent.exited).code, 0);
+    await waitFor(() => sub.messages.some((m) => m.topic.endsWith('/availability') && m.payload.state === 'stopped'), 5000, 'stopped');
+    await sub.close();
+  } finally {
+    agent.child.kill('SIGKILL');
+    await broker.stop();
+  }
+});
