@@ -1,0 +1,94 @@
+/**
+ * `temguard train --table TABLE.csv --out MODEL.json [--features a,b,...] [--trees 100]
+ *  [--min-leaf 3] [--max-features 1] [--seed 1] [--repeats 2] [--level 0.9] [--name NAME]
+ *  [--trained-on TEXT]`: StandardScaler + random forests (F1, precision, recall) on the
+ * feature set chosen by permutation-importance ranking and the top-5..18 sweep (select.ts),
+ * unless --features fixes it. Writes MODEL.json + MODEL.manifest.json, then loads them back
+ * through the agent's own loader to prove the pair is usable.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { FEATURE_NAMES, type FeatureName } from '../types.js';
+import { loadForest } from '../pipeline/forest.js';
+import { DEFAULT_FOREST_OPTIONS, type ForestOptions } from '../learn/cart.js';
+import { regressionMetrics } from '../learn/metrics.js';
+import { writeModel } from '../learn/model-io.js';
+import { selectFeatures, type Selection } from '../learn/select.js';
+import { readTable } from '../learn/table.js';
+import { trainModel, type Row } from '../learn/train.js';
+import { numberFlag, parseFlags, requireFlag, stringFlag, UsageError, type Command } from './command.js';
+
+export const train: Command = async (argv, io) => {
+  const { flags, positional } = parseFlags(argv, ['table', 'out', 'features', 'trees', 'min-leaf', 'max-features', 'seed', 'repeats', 'level', 'name', 'trained-on']);
+  if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}"`);
+  const tablePath = requireFlag(flags, 'table');
+  const out = requireFlag(flags, 'out');
+  const options: ForestOptions = {
+    nTrees: numberFlag(flags, 'trees', DEFAULT_FOREST_OPTIONS.nTrees),
+    minSamplesLeaf: numberFlag(flags, 'min-leaf', DEFAULT_FOREST_OPTIONS.minSamplesLeaf),
+    maxFeatures: numberFlag(flags, 'max-features', DEFAULT_FOREST_OPTIONS.maxFeatures),
+    seed: numberFlag(flags, 'seed', DEFAULT_FOREST_OPTIONS.seed),
+  };
+  const level = numberFlag(flags, 'level', 0.9);
+  const { rows } = await readTable(tablePath);
+  const fixed = parseFeatureList(stringFlag(flags, 'features'), rows);
+  const t0 = performance.now();
+  let selection: Selection | undefined;
+  let features: FeatureName[];
+  if (fixed) features = fixed;
+  else {
+    selection = selectFeatures(rows, FEATURE_NAMES, { ...options, repeats: numberFlag(flags, 'repeats', 2), onProgress: (m) => io.stderr(`train: ${m}`) });
+    features = selection.chosen.features;
+  }
+  const { model, oob } = trainModel(rows, features, { ...options, level });
+  const fitSeconds = (performance.now() - t0) / 1000;
+  const manifest = await writeModel(out, model, {
+    name: stringFlag(flags, 'name') ?? basename(out).replace(/\.json$/i, ''),
+    hyperparameters: { ...DEFAULT_FOREST_OPTIONS, ...options, scaler: 'StandardScaler (population std)', algorithm: 'temguard CART random forest (agent/learn/cart.ts), one forest per target' },
+    training: await trainingSummary(rows, tablePath, stringFlag(flags, 'trained-on')),
+    metrics: { out_of_bag: oobMetrics(rows, oob), ...(selection ? { selection_cv_f1: selection.chosen.metrics } : {}) },
+    ...(selection ? { selection: { method: 'permutation importance on 5 held-out folds, then top-k sweep (5-fold CV MAE of F1, smallest k within 1% of the best)', ranking: selection.ranking, sweep: selection.sweep.map((s) => ({ k: s.k, ...s.metrics })) } } : {}),
+    fit_seconds: fitSeconds,
+  });
+  const forest = await loadForest(out, { threshold: 0.5 });
+  io.stderr(`train: ${rows.length} rows, features [${features.join(', ')}], OOB F1 MAE ${(manifest.metrics as { out_of_bag: { f1: { mae: number } } }).out_of_bag.f1.mae.toFixed(4)}, interval ±${model.conformal!.q.toFixed(3)} at ${level}, ${fitSeconds.toFixed(1)} s -> ${out} (${forest.sha256.slice(0, 12)})`);
+  return 0;
+};
+
+function parseFeatureList(v: string | undefined, rows: readonly Row[]): FeatureName[] | undefined {
+  if (v === undefined) return undefined;
+  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const f of list) {
+    if (!(FEATURE_NAMES as readonly string[]).includes(f)) throw new UsageError(`--features: "${f}" is not one of the agent's features (${FEATURE_NAMES.join(', ')})`);
+    if (rows[0] && !(f in rows[0].features)) throw new UsageError(`--features: the table has no "${f}" column`);
+  }
+  if (list.length === 0) throw new UsageError('--features is empty');
+  return list as FeatureName[];
+}
+
+function oobMetrics(rows: readonly Row[], oob: Record<'f1' | 'precision' | 'recall', Float64Array>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const t of ['f1', 'precision', 'recall'] as const) {
+    const keep = rows.flatMap((_, i) => (Number.isFinite(oob[t][i]!) ? [i] : []));
+    out[t] = regressionMetrics(keep.map((i) => rows[i]![t]), keep.map((i) => oob[t][i]!));
+  }
+  return out;
+}
+
+async function trainingSummary(rows: readonly Row[], tablePath: string, trainedOn: string | undefined): Promise<Record<string, unknown>> {
+  const groups: Record<string, { images: number; mean_f1: number }> = {};
+  for (const r of rows) {
+    const g = (groups[r.group] ??= { images: 0, mean_f1: 0 });
+    g.images++; g.mean_f1 += r.f1;
+  }
+  for (const g of Object.values(groups)) g.mean_f1 /= g.images;
+  const mean = (t: 'f1' | 'precision' | 'recall'): number => rows.reduce((s, r) => s + r[t], 0) / rows.length;
+  return {
+    table: basename(tablePath),
+    table_sha256: createHash('sha256').update(await readFile(tablePath)).digest('hex'),
+    images: rows.length, groups,
+    mean_f1: mean('f1'), mean_precision: mean('precision'), mean_recall: mean('recall'),
+    ...(trainedOn ? { data: trainedOn } : {}),
+  };
+}
