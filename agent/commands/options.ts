@@ -15,6 +15,7 @@ export const CONFIG_FLAGS: Record<string, string> = {
   model: 'detector.model',
   forest: 'forest.model',
   'log-level': 'log.level',
+  http: 'http.listen',
 };
 
 export function configFromFlags(flags: Record<string, string | true>, env: NodeJS.ProcessEnv = process.env): Config {

@@ -10,7 +10,7 @@ import { parseFlags, UsageError, type Command } from './command.js';
 
 export const validateConfig: Command = async (argv, io) => {
   const { flags, positional } = parseFlags(argv, ['print-defaults'], ['print-defaults']);
-  if (flags['print-defaults']) { io.stdout(defaultYaml()); return 0; }
+  if (flags['print-defaults']) { io.stdout(defaultYaml().trimEnd()); return 0; }
   if (positional.length !== 1) throw new UsageError('usage: temguard validate-config FILE  (or --print-defaults)');
   try {
     const cfg = loadConfig({ file: positional[0], env: process.env });

@@ -80,6 +80,9 @@ export const SCHEMA = {
     digest: f.string('0 0 * * * *', 'node-cron expression for the digest (mean predicted F1, images, alerts since the last digest).'),
     prune: f.string('0 17 3 * * *', 'node-cron expression for compacting the journal and outbox.'),
   },
+  http: {
+    listen: f.optString('Serve the live view (web page, server-sent events, overlays) on HOST:PORT, e.g. 127.0.0.1:8080. Null: no web server.'),
+  },
   log: {
     level: f.enum(['debug', 'info', 'warn', 'error'], 'info', 'Least severe level written to stdout (JSON lines).'),
   },
