@@ -7,6 +7,7 @@
 import type { FeatureName } from '../types.js';
 import type { Target } from '../pipeline/forest.js';
 import { rng, type ForestOptions } from './cart.js';
+import { conformalQuantile } from './conformal.js';
 import { regressionMetrics, meanMetrics, type Metrics } from './metrics.js';
 import { predictRows, trainForests, type Row } from './train.js';
 
@@ -39,10 +40,12 @@ export interface FoldResult {
   metrics: Metrics;
   truth: Float64Array;
   pred: Float64Array;
+  /** Conformal half-width from the training rows' out-of-bag residuals (at `level`). */
+  q: number;
 }
 
 /** Fits on everything outside each fold, predicts the fold; per-fold metrics and their mean. */
-export function crossValidate(rows: readonly Row[], folds: readonly Fold[], features: readonly FeatureName[], target: Target, options: ForestOptions = {}): { folds: FoldResult[]; mean: Metrics } {
+export function crossValidate(rows: readonly Row[], folds: readonly Fold[], features: readonly FeatureName[], target: Target, options: ForestOptions & { level?: number } = {}): { folds: FoldResult[]; mean: Metrics } {
   const results = folds.map((fold, k) => {
     const inTest = new Uint8Array(rows.length);
     for (const i of fold.test) inTest[i] = 1;
@@ -51,7 +54,9 @@ export function crossValidate(rows: readonly Row[], folds: readonly Fold[], feat
     const { scaler, fitted } = trainForests(train, features, [target], { ...options, seed: (options.seed ?? 1) + 7919 * k });
     const pred = predictRows(fitted[target]!.forest, test, features, scaler);
     const truth = Float64Array.from(test, (r) => r[target]);
-    return { fold, metrics: regressionMetrics(truth, pred), truth, pred };
+    const oob = fitted[target]!.oob;
+    const residuals = train.flatMap((r, i) => (Number.isFinite(oob[i]!) ? [Math.abs(r[target] - oob[i]!)] : []));
+    return { fold, metrics: regressionMetrics(truth, pred), truth, pred, q: conformalQuantile(residuals, options.level ?? 0.9) };
   });
   return { folds: results, mean: meanMetrics(results.map((r) => r.metrics)) };
 }
