@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Rebuilds the shipped default forest and its evaluation report from real pipeline output:
+# simulate labelled sets per preset (in-domain and out-of-domain) -> run every bundled
+# detector on each (temguard dataset, group = preset) -> one table -> temguard train ->
+# models/forest-default.json + manifest -> temguard evaluate -> docs/forest/.
+# Run from the repository root:
+#   bash models/recipes/forest/build.sh [WORK_DIR] [IN_DOMAIN_PER_PRESET] [OOD_PER_PRESET] [SIZE]
+# Env: DETECTORS="models/a.onnx models/b.onnx" (default: every models/cavity-*.onnx),
+#      PROVIDERS=cpu (execution providers for the detector), REPEATS=10 (random-CV repeats).
+# Seeds start at 5,000,000: disjoint from the detector recipe's training/validation seeds.
+set -euo pipefail
+WORK=${1:-/tmp/temguard-forest-data}
+NIN=${2:-120}
+NOOD=${3:-60}
+SIZE=${4:-512}
+PROVIDERS=${PROVIDERS:-cpu}
+REPEATS=${REPEATS:-10}
+IN_PRESETS="steel-under steel-over he-bubbles fe-insitu"
+OOD_PRESETS="ood-empty ood-defocus ood-lowdose ood-texture"
+TG="npx tsx agent/cli.ts"
+DETECTORS=${DETECTORS:-$(ls models/cavity-*.onnx 2>/dev/null || true)}
+if [ -z "$DETECTORS" ]; then echo "build.sh: no detector in models/ (cavity-*.onnx); set DETECTORS" >&2; exit 1; fi
+mkdir -p "$WORK" docs/forest
+start=$(date +%s)
+
+k=0
+for p in $IN_PRESETS $OOD_PRESETS; do
+  k=$((k + 1))
+  n=$NIN; case $p in ood-*) n=$NOOD;; esac
+  dir="$WORK/sim/$p"
+  if [ ! -f "$dir/annotations.json" ]; then
+    rm -rf "$dir"
+    $TG simulate --out "$dir" --count "$n" --seed $((5000000 + k * 10000)) --preset "$p" --size "$SIZE"
+  fi
+done
+
+TABLE="$WORK/table.csv"
+rm -f "$TABLE"
+for det in $DETECTORS; do
+  for p in $IN_PRESETS $OOD_PRESETS; do
+    part="$WORK/parts/$(basename "$det" .onnx)/$p.csv"
+    mkdir -p "$(dirname "$part")"
+    [ -f "$part" ] || $TG dataset --images "$WORK/sim/$p" --annotations "$WORK/sim/$p/annotations.json" \
+      --model "$det" --providers "$PROVIDERS" --group "$p" --out "$part"
+    if [ -f "$TABLE" ]; then tail -n +2 "$part" >> "$TABLE"; else cp "$part" "$TABLE"; fi
+  done
+done
+cp "$TABLE" docs/forest/table.csv
+
+$TG train --table docs/forest/table.csv --out models/forest-default.json --name forest-default \
+  --trained-on "temguard simulate, presets: in-domain $IN_PRESETS x $NIN, out-of-domain $OOD_PRESETS x $NOOD, ${SIZE}px, seeds 5000000+; detectors: $(for d in $DETECTORS; do basename "$d"; done | tr '\n' ' ')"
+
+# Non-TEM natural images for the out-of-domain check (scikit-image's bundled samples).
+OOD_DIR="$WORK/natural"
+mkdir -p "$OOD_DIR"
+/usr/bin/python3 - "$OOD_DIR" <<'PY' || echo "build.sh: no scikit-image; out-of-domain natural-image check skipped" >&2
+import sys, skimage.data as d, skimage.io as io
+for n in ['astronaut', 'coffee', 'chelsea', 'rocket', 'camera', 'cat', 'coins', 'hubble_deep_field', 'immunohistochemistry', 'retina', 'brick', 'grass', 'gravel', 'moon', 'page', 'text', 'clock', 'horse']:
+    try:
+        io.imsave(f'{sys.argv[1]}/{n}.png', getattr(d, n)(), check_contrast=False)
+    except Exception as e:
+        print('skip', n, e, file=sys.stderr)
+PY
+EXTRA=()
+[ -n "$(ls "$OOD_DIR" 2>/dev/null)" ] && EXTRA+=(--ood "$OOD_DIR")
+[ -d ../shared/data/tem ] && EXTRA+=(--unlabelled ../shared/data/tem)
+FIRST_DET=$(echo "$DETECTORS" | awk '{print $1}')
+$TG evaluate --table docs/forest/table.csv --out docs/forest --repeats "$REPEATS" \
+  --forest models/forest-default.json --model "$FIRST_DET" --providers "$PROVIDERS" "${EXTRA[@]}"
+echo "build.sh: done in $(( $(date +%s) - start )) s"
