@@ -58,10 +58,9 @@ export function backgroundTransmission(rng: Rng, n: number, fieldPx: number, pix
         const b = sampleLattice(bend, (x / m) * 3, (y / m) * 3);
         for (const c of levels) v += p.bendStrength * Math.exp(-(((b - c) / 0.08) ** 2));
       }
-      mu[i] = v;
+      mu[i] = Math.exp(-v);
     }
   }
-  const full = upsample(mu, m, n);
-  for (let i = 0; i < full.length; i++) full[i] = Math.exp(-full[i]!);
-  return full;
+  // exp() on the coarse grid, then interpolate: T is as smooth as μ at these scales.
+  return upsample(mu, m, n);
 }

@@ -2,8 +2,9 @@
  * Complex FFT written for the simulator (no maintained npm FFT is installed; this one is
  * tested against a naive DFT in test/sim/fft.test.ts and timed in bench/sim.bench.ts).
  *
- * Radix-2, iterative, decimation in time, on split real/imaginary Float64Arrays, with the
- * bit-reversal permutation and twiddles cached per size. Convention:
+ * Iterative decimation in time on split real/imaginary Float64Arrays (radix-2 for 1-D;
+ * radix-4 for the column passes of 2-D transforms), bit-reversal permutation and twiddles
+ * cached per size. Convention:
  *   forward  X[k] = Σ_n x[n]·exp(-2πi·k·n/N)
  *   inverse  x[n] = (1/N)·Σ_k X[k]·exp(+2πi·k·n/N)
  * 2-D transforms are columns, transpose, columns: `fft2T` leaves the spectrum TRANSPOSED
@@ -116,16 +117,46 @@ function fftColumnStrip(re: Float64Array, im: Float64Array, n: number, x0: numbe
     if (j > i) { swapRows(re, i * n + x0, j * n + x0, w); swapRows(im, i * n + x0, j * n + x0, w); }
   }
   const sgn = inverse ? 1 : -1;
-  for (let size = 2; size <= n; size <<= 1) {
-    const half = size >>> 1;
-    const step = n / size;
-    for (let start = 0; start < n; start += size) {
-      for (let k = 0; k < half; k++) {
-        const a0 = (start + k) * n + x0, b0 = a0 + half * n;
-        if (k === 0) butterflyUnit(re, im, a0, b0, w);
-        else butterfly(re, im, a0, b0, w, cos[k * step]!, sgn * sin[k * step]!);
+  let h = 1;
+  if (Math.round(Math.log2(n)) % 2 === 1) {
+    // Odd number of stages: one radix-2 stage first (all twiddles are 1).
+    for (let start = 0; start < n; start += 2) butterflyUnit(re, im, start * n + x0, (start + 1) * n + x0, w);
+    h = 2;
+  }
+  // Then pairs of radix-2 stages (h, 2h) fused into radix-4 butterflies over rows
+  // s+k, s+k+h, s+k+2h, s+k+3h: each element is loaded and stored once per two stages.
+  for (; h < n; h *= 4) {
+    const step2 = n / (2 * h), step4 = n / (4 * h);
+    for (let start = 0; start < n; start += 4 * h) {
+      for (let k = 0; k < h; k++) {
+        const r0 = (start + k) * n + x0;
+        radix4(re, im, r0, h * n, w, cos[k * step2]!, sgn * sin[k * step2]!, cos[k * step4]!, sgn * sin[k * step4]!, sgn);
       }
     }
+  }
+}
+
+/**
+ * Two fused DIT stages on rows r0, r0+d, r0+2d, r0+3d (strip width w):
+ *   y0 = x0 + a·x1, y1 = x0 − a·x1, y2 = x2 + a·x3, y3 = x2 − a·x3      (a = W_2h^k)
+ *   z0 = y0 + b·y2, z2 = y0 − b·y2, z1 = y1 + c·y3, z3 = y1 − c·y3       (b = W_4h^k, c = b·(sgn·i))
+ */
+function radix4(re: Float64Array, im: Float64Array, r0: number, d: number, w: number, ar: number, ai: number, br: number, bi: number, sgn: number): void {
+  const cr = -sgn * bi, ci = sgn * br;
+  for (let x = 0; x < w; x++) {
+    const p0 = r0 + x, p1 = p0 + d, p2 = p1 + d, p3 = p2 + d;
+    const x1r = re[p1]!, x1i = im[p1]!, x3r = re[p3]!, x3i = im[p3]!;
+    const t1r = x1r * ar - x1i * ai, t1i = x1r * ai + x1i * ar;
+    const t3r = x3r * ar - x3i * ai, t3i = x3r * ai + x3i * ar;
+    const x0r = re[p0]!, x0i = im[p0]!, x2r = re[p2]!, x2i = im[p2]!;
+    const y0r = x0r + t1r, y0i = x0i + t1i, y1r = x0r - t1r, y1i = x0i - t1i;
+    const y2r = x2r + t3r, y2i = x2i + t3i, y3r = x2r - t3r, y3i = x2i - t3i;
+    const u2r = y2r * br - y2i * bi, u2i = y2r * bi + y2i * br;
+    const u3r = y3r * cr - y3i * ci, u3i = y3r * ci + y3i * cr;
+    re[p0] = y0r + u2r; im[p0] = y0i + u2i;
+    re[p2] = y0r - u2r; im[p2] = y0i - u2i;
+    re[p1] = y1r + u3r; im[p1] = y1i + u3i;
+    re[p3] = y1r - u3r; im[p3] = y1i - u3i;
   }
 }
 
@@ -141,15 +172,6 @@ function butterflyUnit(re: Float64Array, im: Float64Array, a0: number, b0: numbe
   }
 }
 
-function butterfly(re: Float64Array, im: Float64Array, a0: number, b0: number, n: number, wr: number, wi: number): void {
-  for (let x = 0; x < n; x++) {
-    const a = a0 + x, b = b0 + x;
-    const xr = re[b]!, xi = im[b]!;
-    const tr = xr * wr - xi * wi, ti = xr * wi + xi * wr;
-    const ar = re[a]!, ai = im[a]!;
-    re[b] = ar - tr; im[b] = ai - ti; re[a] = ar + tr; im[a] = ai + ti;
-  }
-}
 
 /**
  * Forward 2-D FFT of an n×n row-major field, result TRANSPOSED: afterwards index

@@ -46,7 +46,7 @@ export function fractalNoise(rng: Rng, m: number, n: number, largestPx: number, 
     for (let y = 0; y < m; y++) for (let x = 0; x < m; x++) out[y * m + x] = out[y * m + x]! + amp * sampleLattice(lat, x * k, y * k);
     norm += amp * amp * 0.35; // smoothstep value noise of unit-variance nodes has variance ≈ 0.35
     scale /= 2;
-    amp *= 0.7;
+    amp *= 0.8;
   }
   const s = 1 / Math.sqrt(norm || 1);
   for (let i = 0; i < out.length; i++) out[i] = out[i]! * s;

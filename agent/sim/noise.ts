@@ -16,10 +16,18 @@ export function countsPerPixel(doseEPerA2: number, pixelNm: number): number {
   return doseEPerA2 * (10 * pixelNm) ** 2;
 }
 
-/** Replaces each intensity by Poisson(N·I)/N (so the mean stays in relative units). */
+/**
+ * Replaces each intensity by Poisson(N·I)/N (so the mean stays in relative units). For
+ * means ≥ 30 the Poisson law is its normal approximation, drawn with the table normal.
+ */
 export function addShotNoise(rng: Rng, img: Float32Array, perPixel: number): void {
   const inv = 1 / perPixel;
-  for (let i = 0; i < img.length; i++) img[i] = rng.poisson(perPixel * img[i]!) * inv;
+  for (let i = 0; i < img.length; i++) {
+    const m = perPixel * img[i]!;
+    if (m < 30) { img[i] = rng.poisson(m) * inv; continue; }
+    const v = Math.round(m + Math.sqrt(m) * rng.fastNormal());
+    img[i] = (v < 0 ? 0 : v) * inv;
+  }
 }
 
 /** Normalised 1-D Gaussian kernel of standard deviation sigma (radius 3σ). */
@@ -32,28 +40,34 @@ export function gaussianKernel(sigma: number): Float32Array {
   return k;
 }
 
-/** Separable Gaussian blur of a w×h image in place (reflecting edges). No-op for σ ≤ 0. */
+/**
+ * Separable Gaussian blur of a w×h image in place (reflecting edges). No-op for σ ≤ 0.
+ * Both passes run along contiguous rows (the vertical one accumulates whole rows), which
+ * V8 turns into tight loops.
+ */
 export function gaussianBlur(img: Float32Array, w: number, h: number, sigma: number): void {
   if (!(sigma > 0)) return;
   const k = gaussianKernel(sigma);
   const r = (k.length - 1) / 2;
+  const padded = new Float32Array(w + 2 * r);
   const tmp = new Float32Array(img.length);
-  const refl = (i: number, n: number): number => (i < 0 ? -i - 1 : i >= n ? 2 * n - i - 1 : i);
   for (let y = 0; y < h; y++) {
     const row = y * w;
+    for (let x = 0; x < w; x++) padded[x + r] = img[row + x]!;
+    for (let j = 0; j < r; j++) { padded[r - 1 - j] = img[row + Math.min(w - 1, j)]!; padded[w + r + j] = img[row + Math.max(0, w - 1 - j)]!; }
     for (let x = 0; x < w; x++) {
       let acc = 0;
-      if (x >= r && x < w - r) for (let j = -r; j <= r; j++) acc += k[j + r]! * img[row + x + j]!;
-      else for (let j = -r; j <= r; j++) acc += k[j + r]! * img[row + refl(x + j, w)]!;
+      for (let j = 0; j < k.length; j++) acc += k[j]! * padded[x + j]!;
       tmp[row + x] = acc;
     }
   }
+  const refl = (i: number): number => (i < 0 ? -i - 1 : i >= h ? 2 * h - i - 1 : i);
   for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let acc = 0;
-      if (y >= r && y < h - r) for (let j = -r; j <= r; j++) acc += k[j + r]! * tmp[(y + j) * w + x]!;
-      else for (let j = -r; j <= r; j++) acc += k[j + r]! * tmp[refl(y + j, h) * w + x]!;
-      img[y * w + x] = acc;
+    const out = y * w;
+    for (let x = 0; x < w; x++) img[out + x] = 0;
+    for (let j = -r; j <= r; j++) {
+      const src = refl(y + j) * w, kj = k[j + r]!;
+      for (let x = 0; x < w; x++) img[out + x] = img[out + x]! + kj * tmp[src + x]!;
     }
   }
 }

@@ -66,32 +66,47 @@ export function propagate(re: Float64Array, im: Float64Array, n: number, pixelNm
   for (let i = 0; i < n * n; i++) out[i] = re[i]! * re[i]! + im[i]! * im[i]!;
 }
 
-/** Multiplies a transposed spectrum by H(k) (formulas in the file comment). */
+/**
+ * Multiplies a transposed spectrum by H(k) (formulas in the file comment). χ and the
+ * envelopes are even in k, so H(−k) = H(k): each value is computed once and applied to the
+ * pair (k, −k), halving the trigonometry.
+ */
 export function applyTransfer(re: Float64Array, im: Float64Array, n: number, pixelNm: number, o: OpticsParams): void {
   const lambda = wavelengthNm(o.kV * 1000);
   const dk = 1 / (n * pixelNm);
-  const kAp = o.apertureRad > 0 ? o.apertureRad / lambda : Infinity;
-  const sCoh = (Math.PI * o.alphaRad) / lambda;
+  const kAp2 = o.apertureRad > 0 ? (o.apertureRad / lambda) ** 2 : Infinity;
+  const sCoh2 = ((Math.PI * o.alphaRad) / lambda) ** 2;
   const tCoh = 0.5 * (Math.PI * lambda * o.focalSpreadNm) ** 2;
   const c2 = Math.cos(2 * o.astigAngle), s2 = Math.sin(2 * o.astigAngle);
+  const csL2 = o.csNm * lambda * lambda;
+  const piL = Math.PI * lambda;
   for (let ix = 0; ix < n; ix++) {
+    const jx = ix === 0 ? 0 : n - ix;
     const kx = (ix < n / 2 ? ix : ix - n) * dk;
     for (let iy = 0; iy < n; iy++) {
+      const jy = iy === 0 ? 0 : n - iy;
+      const p = ix * n + iy, q = jx * n + jy;
+      if (q < p) continue; // done together with its partner
       const ky = (iy < n / 2 ? iy : iy - n) * dk;
-      const p = ix * n + iy;
       const k2 = kx * kx + ky * ky;
-      if (Math.sqrt(k2) > kAp) { re[p] = 0; im[p] = 0; continue; }
-      // cos(2(φ−φA)) = (cos2φ·cos2φA + sin2φ·sin2φA), with cos2φ = (kx²−ky²)/k², sin2φ = 2kxky/k².
-      const astig = k2 > 0 ? o.astigNm * (((kx * kx - ky * ky) * c2 + 2 * kx * ky * s2) / k2) : 0;
-      const z = o.defocusNm + astig;
-      const chi = Math.PI * lambda * z * k2 + 0.5 * Math.PI * o.csNm * lambda ** 3 * k2 * k2;
-      const k = Math.sqrt(k2);
-      const grad = lambda * z * k + o.csNm * lambda ** 3 * k2 * k;
-      const env = Math.exp(-sCoh * sCoh * grad * grad - tCoh * k2 * k2);
-      const hr = Math.cos(chi) * env, hi = -Math.sin(chi) * env;
-      const a = re[p]!, b = im[p]!;
-      re[p] = a * hr - b * hi;
-      im[p] = a * hi + b * hr;
+      let hr = 0, hi = 0;
+      if (k2 <= kAp2) {
+        // cos(2(φ−φA)) = cos2φ·cos2φA + sin2φ·sin2φA, with cos2φ = (kx²−ky²)/k², sin2φ = 2kxky/k².
+        const astig = k2 > 0 ? o.astigNm * (((kx * kx - ky * ky) * c2 + 2 * kx * ky * s2) / k2) : 0;
+        const z = o.defocusNm + astig;
+        const chi = piL * k2 * (z + 0.5 * csL2 * k2);
+        const g = z + csL2 * k2; // ∂χ/∂k / (2π) = λ·k·(z + Cs·λ²·k²)
+        const env = Math.exp(-sCoh2 * lambda * lambda * k2 * g * g - tCoh * k2 * k2);
+        hr = Math.cos(chi) * env; hi = -Math.sin(chi) * env;
+      }
+      mulAt(re, im, p, hr, hi);
+      if (q !== p) mulAt(re, im, q, hr, hi);
     }
   }
+}
+
+function mulAt(re: Float64Array, im: Float64Array, p: number, hr: number, hi: number): void {
+  const a = re[p]!, b = im[p]!;
+  re[p] = a * hr - b * hi;
+  im[p] = a * hi + b * hr;
 }

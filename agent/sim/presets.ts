@@ -58,23 +58,24 @@ function steel(rng: Rng, sign: number, name: string, size: number): SimParams {
       focalSpreadNm: 5,
       apertureRad: 0,
     },
-    doseEPerA2: logUniform(rng, 8, 60),
+    doseEPerA2: logUniform(rng, 2, 20),
     mtfSigmaPx: rng.uniform(0.5, 0.9),
-    amorphousRad: rng.uniform(0.04, 0.12),
+    amorphousRad: rng.uniform(0.05, 0.12),
     background: {
       thicknessNm: rng.uniform(60, 150),
       wedge: rng.uniform(0, 0.5),
       wedgeAngle: rng.uniform(0, 2 * Math.PI),
       absorptionNm: 150,
-      mottle: rng.uniform(0.08, 0.25),
-      mottleLargestNm: 200,
-      mottleSmallestNm: 15,
+      mottle: rng.uniform(0.05, 0.15),
+      mottleLargestNm: 80,
+      mottleSmallestNm: 5,
       bendContours: rng.int(3),
       bendStrength: rng.uniform(0.2, 0.6),
     },
     cavities: {
       densityPerUm2: rng.uniform(400, 1500),
-      medianDiameterNm: rng.uniform(4, 9),
+      medianDiameterNm: rng.uniform(3, 7),
+      clustering: rng.uniform(0, 0.7),
       sigmaLog: 0.4,
       facetedFraction: 0.4,
       v0: rng.uniform(20, 28),
@@ -85,7 +86,7 @@ function steel(rng: Rng, sign: number, name: string, size: number): SimParams {
       precipitateDiameterNm: [3, 14],
       loopsPerUm2: rng.uniform(10, 60),
       loopDiameterNm: [5, 20],
-      dislocationsPerUm2: rng.uniform(15, 50),
+      dislocationsPerUm2: rng.uniform(5, 25),
       specksPerUm2: rng.uniform(50, 300),
     },
     texture: false,
@@ -99,7 +100,7 @@ function heBubbles(rng: Rng, size: number): SimParams {
   p.background.thicknessNm = rng.uniform(30, 80);
   p.background.mottleSmallestNm = 8;
   p.background.mottleLargestNm = 80;
-  p.cavities = { densityPerUm2: rng.uniform(4000, 12000), medianDiameterNm: rng.uniform(1.3, 2.2), sigmaLog: 0.3, facetedFraction: 0, v0: rng.uniform(20, 28), fill: 0.1 };
+  p.cavities = { densityPerUm2: rng.uniform(4000, 12000), medianDiameterNm: rng.uniform(1.3, 2.2), sigmaLog: 0.3, facetedFraction: 0, clustering: rng.uniform(0.2, 0.8), v0: rng.uniform(20, 28), fill: 0.1 };
   p.doseEPerA2 = logUniform(rng, 60, 250);
   p.distractors.precipitatesPerUm2 = 0;
   p.distractors.loopsPerUm2 = rng.uniform(50, 300);
@@ -121,7 +122,7 @@ function feInsitu(rng: Rng, size: number): SimParams {
   p.distractors.loopDiameterNm = [6, 30];
   p.distractors.dislocationsPerUm2 = rng.uniform(20, 60);
   p.background.bendContours = 1 + rng.int(3);
-  p.background.mottle = rng.uniform(0.15, 0.35);
+  p.background.mottle = rng.uniform(0.08, 0.16);
   return p;
 }
 

@@ -7,8 +7,8 @@
  *      plus the amorphous surface layers: φ += a·N(0,1) per pixel
  *   2. exit wave ψ = exp(−μ/2)·exp(iφ); Fresnel propagation I = |F⁻¹[F[ψ]·H]|²  (optics.ts)
  *   3. × the smooth background transmission T(r) (thickness, mottle, bend contours)  (background.ts)
- *   4. labels from the noise-free image (labels.ts)
- *   5. shot noise for the dose, then the detector MTF (noise.ts)
+ *   4. shot noise for the dose, then the detector MTF (noise.ts)
+ *   5. labels from the noise-free image after the MTF (labels.ts)
  * The optics run on the next power-of-two grid n ≥ size; the image is its top-left size² crop.
  * Independent random streams (forks of the seed's stream) feed the specimen, the
  * distractors, the background and the noise, so e.g. changing the dose changes only the noise.
@@ -46,7 +46,7 @@ export interface RenderResult {
   height: number;
   /** Noisy relative intensity (1 = unattenuated beam), what the camera recorded. */
   image: Float32Array;
-  /** Noise-free relative intensity before the camera. */
+  /** Noise-free relative intensity as the camera would record it (after the MTF, before shot noise). */
   clean: Float32Array;
   /** Every cavity at least half inside the image, with its visibility decision. */
   labels: CavityLabel[];
@@ -75,11 +75,14 @@ export function render(p: SimParams, seed: number): RenderResult {
     cavities = placeCavities(rngSpecimen, size, p.pixelNm, p.background.thicknessNm, p.cavities);
     clean = imageSpecimen(p, cavities, rngDistract, rngBack);
   }
-  const period = nextPowerOfTwo(size);
-  const labels = labelCavities(cavities, { clean, width: size, height: size, pixelNm: p.pixelNm, fringeNm, countsPerPixel: perPixel, period });
   const image = clean.slice();
   addShotNoise(rngNoise, image, perPixel);
   gaussianBlur(image, size, size, p.mtfSigmaPx);
+  // The expected camera image without shot noise is the blurred intensity: labels are judged
+  // on what the detector can resolve.
+  gaussianBlur(clean, size, size, p.mtfSigmaPx);
+  const period = nextPowerOfTwo(size);
+  const labels = labelCavities(cavities, { clean, width: size, height: size, pixelNm: p.pixelNm, fringeNm, countsPerPixel: perPixel, period });
   return { width: size, height: size, image, clean, labels, cavities, metadata: metadataOf(p, seed, perPixel, fringeNm, labels) };
 }
 
@@ -91,19 +94,36 @@ function imageSpecimen(p: SimParams, cavities: Cavity[], rngDistract: Rng, rngBa
   addCavities(obj, cavities, p.pixelNm, sigma, p.cavities, p.background.absorptionNm);
   addDistractors(rngDistract, obj, p.pixelNm, sigma, p.distractors);
   const re = new Float64Array(n * n), im = new Float64Array(n * n);
-  const a = p.amorphousRad;
-  for (let i = 0; i < n * n; i++) {
-    const ph = obj.phase[i]! + (a > 0 ? a * rngDistract.normal() : 0);
-    const amp = Math.exp(-0.5 * obj.mu[i]!);
-    re[i] = amp * Math.cos(ph);
-    im[i] = amp * Math.sin(ph);
-  }
+  exitWave(obj.phase, obj.mu, p.amorphousRad, rngDistract, re, im);
   const intensity = new Float32Array(n * n);
   propagate(re, im, n, p.pixelNm, p.optics, intensity);
   const t = backgroundTransmission(rngBack, n, p.size, p.pixelNm, p.background);
   const out = new Float32Array(p.size * p.size);
   for (let y = 0; y < p.size; y++) for (let x = 0; x < p.size; x++) out[y * p.size + x] = intensity[y * n + x]! * t[y * n + x]!;
   return out;
+}
+
+/**
+ * ψ = exp(−μ/2)·exp(i(φ + φ_a)), φ_a the amorphous layers' phase: uniform noise of RMS a
+ * (white at the pixel scale; after propagation only its spectrum matters, and the sum of many
+ * atoms' contributions per pixel is what a Gaussian would model). Where μ = φ = 0 (most of
+ * the field) and |φ_a| < 0.35 rad, cos/sin come from their Taylor series (error < 2e-6).
+ */
+function exitWave(phase: Float32Array, mu: Float32Array, a: number, rng: Rng, re: Float64Array, im: Float64Array): void {
+  const span = a * Math.sqrt(12);
+  for (let i = 0; i < re.length; i++) {
+    const pa = span * (rng.next() - 0.5);
+    const ph = phase[i]!, m = mu[i]!;
+    if (ph === 0 && m === 0 && span < 0.7) {
+      const p2 = pa * pa;
+      re[i] = 1 - p2 * (0.5 - p2 * (1 / 24 - p2 / 720));
+      im[i] = pa * (1 - p2 * (1 / 6 - p2 / 120));
+      continue;
+    }
+    const amp = m === 0 ? 1 : Math.exp(-0.5 * m);
+    re[i] = amp * Math.cos(ph + pa);
+    im[i] = amp * Math.sin(ph + pa);
+  }
 }
 
 function metadataOf(p: SimParams, seed: number, perPixel: number, fringeNm: number, labels: CavityLabel[]): SimMetadata {

@@ -9,12 +9,12 @@
  *   Δμ(r) = −c(r)/λ_abs.
  * Chords: sphere c = 2R·sqrt(1 − ρ²) (ρ = r/R). Faceted cavities (voids in steels are
  * truncated octahedra/cubes) are modelled as a regular s-gon outline (s = 4 or 6) with a flat
- * top and sloping facets: c = 2R·min(1, (1 − g)/0.35), g = the polygon gauge (1 on the edge).
+ * top and sloping facets: c = 2R·min(1, (1 − g)/0.5), g = the polygon gauge (1 on the edge).
  * Precipitates have a HIGHER potential than the matrix (Δφ = +σ·ΔV·c, ΔV ≈ 3–8 V) and
- * scatter strongly (Δμ = c/λ_p), so their Fresnel contrast is opposite to a void's: a
+ * scatter more (Δμ = c/λ_p, λ_p = 60 nm), so their Fresnel contrast is opposite to a void's: a
  * detector can confuse them. Dislocation lines and loops are strain contrast: Δμ with a
  * Gaussian cross-section (1–3 nm). Specks (contamination, oxide) add potential and mass.
- * Placement: cavities are darts in the 3-D foil (centre depth in [R, t − R]) rejected when
+ * Placement: cavities are darts (uniform, or a `clustering` fraction around cluster centres) in the 3-D foil (centre depth in [R, t − R]) rejected when
  * they would intersect another cavity (centre distance < R1 + R2 + 0.5 nm) or when their
  * projected centres are closer than the larger radius (a label inside another's outline).
  */
@@ -37,6 +37,11 @@ export interface CavityParams {
   /** Log-normal sigma (natural-log units). Diameters are clipped to [1, 50] nm. */
   sigmaLog: number;
   facetedFraction: number;
+  /**
+   * Fraction of cavities that nucleate in clusters (on dislocations, at sinks) rather than
+   * uniformly: they are placed around a few cluster centres with a 10–25 nm Gaussian spread.
+   */
+  clustering: number;
   /** Mean inner potential V0 (V) and the fraction f of it a bubble's gas keeps. */
   v0: number;
   fill: number;
@@ -64,14 +69,16 @@ function areaUm2(fieldPx: number, pixelNm: number): number {
 export function placeCavities(rng: Rng, fieldPx: number, pixelNm: number, thicknessNm: number, p: CavityParams): Cavity[] {
   const target = rng.poisson(p.densityPerUm2 * areaUm2(fieldPx, pixelNm));
   const out: Cavity[] = [];
+  const clusters = Array.from({ length: 1 + Math.ceil(target / 15) }, () => ({ x: rng.uniform(0, fieldPx), y: rng.uniform(0, fieldPx), s: rng.uniform(10, 25) / pixelNm }));
   for (let attempt = 0; attempt < target * 30 && out.length < target; attempt++) {
     const d = Math.min(MAX_D, Math.max(MIN_D, rng.logNormal(p.medianDiameterNm, p.sigmaLog)));
     const r = d / 2;
     if (d + 1 > thicknessNm) continue;
     const rPx = r / pixelNm;
+    const k = rng.next() < p.clustering ? clusters[rng.int(clusters.length)]! : null;
     const c: Cavity = {
-      cx: rng.uniform(-rPx, fieldPx + rPx),
-      cy: rng.uniform(-rPx, fieldPx + rPx),
+      cx: k ? k.x + k.s * rng.normal() : rng.uniform(-rPx, fieldPx + rPx),
+      cy: k ? k.y + k.s * rng.normal() : rng.uniform(-rPx, fieldPx + rPx),
       depthNm: rng.uniform(r, thicknessNm - r),
       radiusNm: r,
       faceted: rng.next() < p.facetedFraction,
@@ -93,28 +100,53 @@ function collides(c: Cavity, others: Cavity[], pixelNm: number): boolean {
   return false;
 }
 
-/** Polygon gauge of a regular s-gon with circumradius 1 (value 1 on its edges). */
-export function polygonGauge(u: number, v: number, sides: number, angle: number): number {
-  const apothem = Math.cos(Math.PI / sides);
-  let g = 0;
-  for (let i = 0; i < sides; i++) {
-    const a = angle + ((i + 0.5) * 2 * Math.PI) / sides;
-    const d = (u * Math.cos(a) + v * Math.sin(a)) / apothem;
-    if (d > g) g = d;
+/** Unit normals of a regular s-gon's edges, divided by its apothem (cached per shape). */
+const gaugeCache = new Map<string, Float64Array>();
+function gaugeNormals(sides: number, angle: number): Float64Array {
+  const key = `${sides}:${angle}`;
+  let g = gaugeCache.get(key);
+  if (!g) {
+    if (gaugeCache.size > 4096) gaugeCache.clear();
+    const apothem = Math.cos(Math.PI / sides);
+    g = new Float64Array(2 * sides);
+    for (let i = 0; i < sides; i++) {
+      const a = angle + ((i + 0.5) * 2 * Math.PI) / sides;
+      g[2 * i] = Math.cos(a) / apothem; g[2 * i + 1] = Math.sin(a) / apothem;
+    }
+    gaugeCache.set(key, g);
   }
   return g;
 }
 
+/** Polygon gauge of a regular s-gon with circumradius 1 (value 1 on its edges). */
+export function polygonGauge(u: number, v: number, sides: number, angle: number): number {
+  const g = gaugeNormals(sides, angle);
+  let m = 0;
+  for (let i = 0; i < g.length; i += 2) { const d = u * g[i]! + v * g[i + 1]!; if (d > m) m = d; }
+  return m;
+}
+
 /** Chord length (nm) through a cavity at offset (u, v) in units of its radius. */
 export function cavityChord(c: Cavity, u: number, v: number): number {
+  return chordFunction(c)(u, v);
+}
+
+/** The chord profile of one cavity as a function (edge normals looked up once). */
+export function chordFunction(c: Cavity): (u: number, v: number) => number {
   const twoR = 2 * c.radiusNm;
   if (!c.faceted) {
-    const rho2 = u * u + v * v;
-    return rho2 >= 1 ? 0 : twoR * Math.sqrt(1 - rho2);
+    return (u, v) => { const rho2 = u * u + v * v; return rho2 >= 1 ? 0 : twoR * Math.sqrt(1 - rho2); };
   }
-  const g = polygonGauge(u, v, c.sides, c.angle);
-  return g >= 1 ? 0 : twoR * Math.min(1, (1 - g) / 0.35);
+  const g = gaugeNormals(c.sides, c.angle);
+  return (u, v) => {
+    let m = 0;
+    for (let i = 0; i < g.length; i += 2) { const d = u * g[i]! + v * g[i + 1]!; if (d > m) m = d; }
+    return m >= 1 ? 0 : twoR * Math.min(1, (1 - m) / FACET_SLOPE);
+  };
 }
+
+/** Fraction of the radius over which a faceted cavity's chord ramps from 0 to 2R. */
+const FACET_SLOPE = 0.5;
 
 /**
  * Adds f(u, v) (u, v in units of rPx from the centre) to `field` over the disk of radius
@@ -145,8 +177,9 @@ export function addCavities(obj: LocalObject, cavities: Cavity[], pixelNm: numbe
   const kPhase = -sigma * p.v0 * (1 - p.fill);
   for (const c of cavities) {
     const rPx = c.radiusNm / pixelNm;
-    stamp(obj.phase, obj.n, c.cx, c.cy, rPx, (u, v) => kPhase * cavityChord(c, u, v));
-    stamp(obj.mu, obj.n, c.cx, c.cy, rPx, (u, v) => -cavityChord(c, u, v) / absorptionNm);
+    const chord = chordFunction(c);
+    stamp(obj.phase, obj.n, c.cx, c.cy, rPx, (u, v) => kPhase * chord(u, v));
+    stamp(obj.mu, obj.n, c.cx, c.cy, rPx, (u, v) => -chord(u, v) / absorptionNm);
   }
 }
 
@@ -160,7 +193,7 @@ export function addDistractors(rng: Rng, obj: LocalObject, pixelNm: number, sigm
     const cx = rng.uniform(0, n), cy = rng.uniform(0, n);
     const chord = (u: number, v: number): number => { const q = 1 - u * u - v * v; return q > 0 ? 2 * r * Math.sqrt(q) : 0; };
     stamp(obj.phase, n, cx, cy, r / pixelNm, (u, v) => sigma * dv * chord(u, v));
-    stamp(obj.mu, n, cx, cy, r / pixelNm, (u, v) => chord(u, v) / 25);
+    stamp(obj.mu, n, cx, cy, r / pixelNm, (u, v) => chord(u, v) / 60);
   }
   for (let i = rng.poisson(p.loopsPerUm2 * area); i > 0; i--) {
     const r = rng.uniform(p.loopDiameterNm[0], p.loopDiameterNm[1]) / 2 / pixelNm;
@@ -187,24 +220,29 @@ function addLoop(obj: LocalObject, cx: number, cy: number, r: number, aspect: nu
   }
 }
 
-/** A dislocation line: a smooth random walk 50–300 nm long, dark (strain contrast). */
+/**
+ * A dislocation line: a smooth random walk 50–300 nm long, dark (strain contrast), 0.6–1.5 nm
+ * wide. Dots are laid every half width (enough for a smooth line) with strength × step.
+ */
 function addDislocation(rng: Rng, obj: LocalObject, pixelNm: number): void {
   const lengthPx = rng.uniform(50, 300) / pixelNm;
-  const widthPx = rng.uniform(1, 3) / pixelNm;
+  const widthPx = Math.max(0.7, rng.uniform(0.6, 1.5) / pixelNm);
   const strength = rng.uniform(0.15, 0.4);
+  const step = Math.max(1, widthPx / 2);
   let x = rng.uniform(0, obj.n), y = rng.uniform(0, obj.n), dir = rng.uniform(0, 2 * Math.PI);
   let turn = 0;
-  for (let s = 0; s < lengthPx; s++) {
-    gaussDot(obj.mu, obj.n, x, y, widthPx, strength);
-    turn = 0.9 * turn + 0.02 * rng.normal();
+  for (let s = 0; s < lengthPx; s += step) {
+    gaussDot(obj.mu, obj.n, x, y, widthPx, strength * step);
+    turn = 0.9 * turn + 0.02 * step * rng.normal();
     dir += turn;
-    x += Math.cos(dir); y += Math.sin(dir);
+    x += step * Math.cos(dir); y += step * Math.sin(dir);
   }
 }
 
 /**
  * Adds a Gaussian dot of 1/e half-width w (px), normalised so that a chain of dots one pixel
- * apart gives a line of peak `strength` (a line integral of the dot is strength).
+ * apart gives a line of peak `strength` (a line integral of the dot is strength). The
+ * Gaussian is separable: exp(−dx²/w²)·exp(−dy²/w²), so only 2·(4w+1) exponentials per dot.
  */
 function gaussDot(field: Float32Array, n: number, cx: number, cy: number, w: number, strength: number): void {
   const rad = Math.ceil(2 * w);
@@ -212,13 +250,15 @@ function gaussDot(field: Float32Array, n: number, cx: number, cy: number, w: num
   const x0 = Math.floor(cx - rad), x1 = Math.ceil(cx + rad);
   const y0 = Math.floor(cy - rad), y1 = Math.ceil(cy + rad);
   const inv = 1 / (w * w);
+  const gx = new Float64Array(x1 - x0 + 1);
+  for (let x = x0; x <= x1; x++) { const dx = x + 0.5 - cx; gx[x - x0] = Math.exp(-dx * dx * inv); }
   for (let y = y0; y <= y1; y++) {
     const dy = y + 0.5 - cy;
+    const gy = amp * Math.exp(-dy * dy * inv);
     const row = wrap(y, n) * n;
     for (let x = x0; x <= x1; x++) {
-      const dx = x + 0.5 - cx;
       const i = row + wrap(x, n);
-      field[i] = field[i]! + amp * Math.exp(-(dx * dx + dy * dy) * inv);
+      field[i] = field[i]! + gy * gx[x - x0]!;
     }
   }
 }

@@ -70,7 +70,9 @@ test('COCO geometry: bbox encloses the polygon, area is the polygon area, polygo
 
 test('visibility: the same specimen at a lower dose has fewer visible cavities; tiny ones are never labelled', (t) => {
   const p = params('steel-under', 8, 256);
-  const counts = [100, 2, 0.2].map((dose) => render({ ...p, doseEPerA2: dose }, 8).labels.filter((l) => l.visible).length);
+  p.cavities.densityPerUm2 = 2000;
+  p.cavities.medianDiameterNm = 4;
+  const counts = [100, 2, 0.05].map((dose) => render({ ...p, doseEPerA2: dose }, 8).labels.filter((l) => l.visible).length);
   t.true(counts[0]! >= counts[1]! && counts[1]! >= counts[2]! && counts[0]! > counts[2]!, `visible at doses: ${counts}`);
   const he = render(params('he-bubbles', 2, 256), 2);
   for (const l of he.labels) if ((l.diameterNm / he.metadata.pixel_size_nm) < 2) t.false(l.visible);
@@ -82,6 +84,7 @@ test('contrast sign of labelled cavities: bright centres under focus, dark over 
     p.doseEPerA2 = 100;
     p.cavities.densityPerUm2 = 1500;
     p.cavities.medianDiameterNm = 8;
+    p.pixelNm = 0.4;
     const r = render(p, 31);
     const fringePx = r.metadata.fringe_nm / p.pixelNm;
     // "Bright with a dark rim": mean over the inner disk (ρ < 0.6 R) against the rim band

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { render } from '../../agent/sim/render.js';
-import { blurVarianceFactor, countsPerPixel } from '../../agent/sim/noise.js';
+import { blurVarianceFactor, countsPerPixel, gaussianBlur, gaussianKernel } from '../../agent/sim/noise.js';
 import { createRng } from '../../agent/sim/rng.js';
 import { flatParams } from './helpers.js';
 
@@ -40,4 +40,21 @@ test('noise variance follows dose: relative variance = MTF factor / (electrons p
     vars.push(v);
   }
   t.true(Math.abs(vars[0]! / vars[1]! - 4) < 0.6 && Math.abs(vars[1]! / vars[2]! - 4) < 0.6, `ratios ${vars[0]! / vars[1]!} ${vars[1]! / vars[2]!}`);
+});
+
+test('MTF blur equals a direct 2-D convolution with reflecting edges', (t) => {
+  const w = 37, h = 23, sigma = 1.2;
+  const a = new Float32Array(w * h).map((_, i) => Math.sin(i * 1.7));
+  const b = a.slice();
+  gaussianBlur(b, w, h, sigma);
+  const k = gaussianKernel(sigma);
+  const r = (k.length - 1) / 2;
+  const refl = (i: number, n: number): number => (i < 0 ? -i - 1 : i >= n ? 2 * n - i - 1 : i);
+  let maxDiff = 0;
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    let acc = 0;
+    for (let j = -r; j <= r; j++) for (let i = -r; i <= r; i++) acc += k[j + r]! * k[i + r]! * a[refl(y + j, h) * w + refl(x + i, w)]!;
+    maxDiff = Math.max(maxDiff, Math.abs(acc - b[y * w + x]!));
+  }
+  t.true(maxDiff < 1e-5, `max difference ${maxDiff}`);
 });
