@@ -32,11 +32,17 @@ export interface DetectorAdapter {
   postprocess(outputs: Record<string, Tensor>, prepared: Prepared, frame: Frame): Detection[];
 }
 
+/** Settings from DetectorOptions that some adapters use inside post-processing (e.g. before NMS). */
+export interface AdapterOptions {
+  /** Candidates below this score may be dropped early. */
+  confidence?: number;
+}
+
 /** How detect.ts finds an adapter: `matches` says whether a model looks like this format. */
 export interface AdapterFactory {
   readonly name: string;
   /** True when inputs/outputs/metadata look like this export format. */
   matches(info: ModelInfo): boolean;
   /** Builds the adapter; throws ModelError when the model is close but not usable (message says why). */
-  create(info: ModelInfo): DetectorAdapter;
+  create(info: ModelInfo, opts?: AdapterOptions): DetectorAdapter;
 }

@@ -4,13 +4,16 @@
  * export flavours onnxruntime cannot run (Detectron2's caffe2 exports) with a message that
  * says what to do instead.
  */
-import type { AdapterFactory, DetectorAdapter, ModelInfo } from './adapter.js';
+import type { AdapterFactory, AdapterOptions, DetectorAdapter, ModelInfo } from './adapter.js';
+import { detectron2Factory } from './detectron2.js';
+import { maskrcnnFactory } from './maskrcnn-torchvision.js';
+import { yoloFactory } from './yolo.js';
 import { ModelError } from './model-error.js';
 import type { OnnxFileInfo } from './onnx-file.js';
 import { unetFactory } from './unet.js';
 
 /** Order matters for 'auto': the most specific formats first. */
-export const ADAPTER_FACTORIES: readonly AdapterFactory[] = [unetFactory];
+export const ADAPTER_FACTORIES: readonly AdapterFactory[] = [unetFactory, maskrcnnFactory, yoloFactory, detectron2Factory];
 
 export const SUPPORTED_FORMATS =
   'the bundled unet, torchvision Mask R-CNN (torch.onnx), Detectron2 --export-method tracing, Ultralytics YOLOv8/YOLO11 detect/seg';
@@ -30,14 +33,14 @@ function describe(info: ModelInfo): string {
   return `inputs ${ins || '(none)'}; outputs ${outs || '(none)'}`;
 }
 
-export function selectAdapter(info: ModelInfo, requested = 'auto', factories: readonly AdapterFactory[] = ADAPTER_FACTORIES): DetectorAdapter {
+export function selectAdapter(info: ModelInfo, requested = 'auto', opts: AdapterOptions = {}, factories: readonly AdapterFactory[] = ADAPTER_FACTORIES): DetectorAdapter {
   const names = factories.map((f) => f.name).join(', ');
   if (requested !== 'auto') {
     const f = factories.find((x) => x.name === requested);
     if (!f) throw new ModelError(`unknown detector adapter "${requested}"; known: auto, ${names}`);
-    return f.create(info);
+    return f.create(info, opts);
   }
   const f = factories.find((x) => x.matches(info));
   if (!f) throw new ModelError(`no adapter understands this model (${describe(info)}); supported: ${SUPPORTED_FORMATS}`);
-  return f.create(info);
+  return f.create(info, opts);
 }

@@ -129,7 +129,7 @@ export async function createDetector(opts: DetectorOptions, log: Logger): Promis
   const { session, ep } = await openSession(bytes, opts, log);
   let adapter: DetectorAdapter;
   try {
-    adapter = selectAdapter(modelInfo(session, file.metadata), opts.adapter ?? 'auto');
+    adapter = selectAdapter(modelInfo(session, file.metadata), opts.adapter ?? 'auto', { confidence: opts.confidence ?? 0.1 });
   } catch (err) {
     await session.release();
     throw err;

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -131,11 +132,12 @@ def main():
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
     t_load = time.time()
-    train, val = load_dirs(a.train), load_dirs(a.val)
-    print(f'loaded {len(train)} train / {len(val)} val images in {time.time() - t_load:.0f}s', flush=True)
+    train = load_dirs(a.train)
+    print(f'loaded {len(train)} train images in {time.time() - t_load:.0f}s', flush=True)
 
     model = UNet(a.base)
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
+    os.makedirs(a.out_dir, exist_ok=True)
     t0 = time.time()
     step, avg = 0, None
     budget = a.minutes * 60
@@ -155,10 +157,11 @@ def main():
             print(f'step {step} loss {avg:.4f} {time.time() - t0:.0f}s', flush=True)
     train_s = time.time() - t0
 
+    torch.save(model.state_dict(), os.path.join(tempfile.gettempdir(), a.name + '.pt'))  # survives a failed validation
+    val = load_dirs(a.val)  # loaded late: validation sets may still be rendering while training runs
     metrics = validate(model, val, a.threshold, a.min_area)
     print(json.dumps(metrics, indent=1), flush=True)
 
-    os.makedirs(a.out_dir, exist_ok=True)
     onnx_path = os.path.join(a.out_dir, a.name + '.onnx')
     presets = sorted({it['preset'] for it in train})
     export(model, onnx_path, {
