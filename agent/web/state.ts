@@ -1,0 +1,239 @@
+/**
+ * What the live view knows, built only from the agent's MQTT messages: a bounded history of
+ * predictions for the chart, the latest status/info/availability, the current alert, recent
+ * errors, and the last few results in full (their image paths are the only files the web
+ * server will ever read). Each message is reduced to what the page draws, so the page stays
+ * small however many detections a result lists.
+ */
+
+/** One point of the F1 chart. */
+export interface HistoryPoint {
+  ts: string;
+  seq: number;
+  rel: string;
+  sha256: string;
+  f1: number;
+  lo: number | null;
+  hi: number | null;
+  low: boolean;
+  threshold: number;
+  detections: number;
+}
+
+/** The latest result, as the page shows it under the image. */
+export interface LatestResult extends HistoryPoint {
+  width: number;
+  height: number;
+  precision: number;
+  recall: number;
+  ep: string | null;
+  model: string | null;
+  inference_ms: number | null;
+  total_ms: number | null;
+}
+
+/** A result kept so its overlay can be drawn: where the image is and what was found on it. */
+export interface OverlaySource {
+  sha256: string;
+  path: string;
+  rel: string;
+  items: { box: number[]; score: number }[];
+}
+
+export interface AlertView {
+  state: 'new' | 'update' | 'end';
+  alert_id: string;
+  started: string;
+  ended?: string;
+  ts: string;
+  low_images: number;
+  images: number | null;
+  mean_f1: number | null;
+  min_f1: number | null;
+  threshold: number | null;
+  last_image: string | null;
+  hint: string | null;
+}
+
+export interface ErrorView { ts: string; image: string | null; stage: string; code: string; message: string }
+
+/** The broker link of the web server's own subscriber. */
+export interface LinkView { connected: boolean; error: string | null; since: string }
+
+export interface Snapshot {
+  root: string;
+  /** Points the chart keeps at most. */
+  historyMax: number;
+  history: HistoryPoint[];
+  latest: LatestResult | null;
+  status: Record<string, unknown> | null;
+  info: Record<string, unknown> | null;
+  availability: { state: string; ts: string } | null;
+  alert: AlertView | null;
+  lastEnded: AlertView | null;
+  errors: ErrorView[];
+  link: LinkView;
+}
+
+/** A change for the page: the SSE event name and its data. */
+export interface LiveEvent { event: 'result' | 'status' | 'alert' | 'error' | 'availability' | 'info' | 'link'; data: unknown }
+
+export interface LiveStateOptions {
+  root: string;
+  /** Points kept for the chart. */
+  history: number;
+  /** Results kept with their image path (overlays can be drawn for these only). */
+  overlays: number;
+  /** Errors kept. */
+  errors?: number;
+}
+
+type Msg = Record<string, unknown>;
+
+export class LiveState {
+  private readonly history: HistoryPoint[] = [];
+  private readonly sources: OverlaySource[] = [];
+  private readonly errors: ErrorView[] = [];
+  private latest: LatestResult | null = null;
+  private status: Msg | null = null;
+  private info: Msg | null = null;
+  private availability: { state: string; ts: string } | null = null;
+  private alert: AlertView | null = null;
+  private lastEnded: AlertView | null = null;
+  private link: LinkView = { connected: false, error: null, since: new Date().toISOString() };
+
+  constructor(private readonly o: LiveStateOptions) {}
+
+  /** Takes one message from `<root>/<name>`; returns the event to relay, or null if it changes nothing shown. */
+  ingest(name: string, msg: unknown): LiveEvent | null {
+    if (!isObject(msg)) return null;
+    switch (name) {
+      case 'result': return this.onResult(msg);
+      case 'status': return this.onStatus(msg);
+      case 'alert': return this.onAlert(msg);
+      case 'error': return this.onError(msg);
+      case 'info': this.info = compactInfo(msg); return { event: 'info', data: this.info };
+      case 'availability': {
+        this.availability = { state: str(msg.state) ?? 'unknown', ts: str(msg.ts) ?? '' };
+        return { event: 'availability', data: this.availability };
+      }
+      default: return null;
+    }
+  }
+
+  setLink(connected: boolean, error: string | null): LiveEvent | null {
+    if (this.link.connected === connected && this.link.error === error) return null;
+    this.link = { connected, error, since: new Date().toISOString() };
+    return { event: 'link', data: this.link };
+  }
+
+  snapshot(): Snapshot {
+    return {
+      root: this.o.root, historyMax: this.o.history, history: [...this.history], latest: this.latest, status: this.status, info: this.info,
+      availability: this.availability, alert: this.alert, lastEnded: this.lastEnded, errors: [...this.errors], link: this.link,
+    };
+  }
+
+  /** The newest result whose overlay can be drawn, or the one with this image hash. */
+  overlaySource(sha256?: string): OverlaySource | null {
+    if (sha256 === undefined) return this.sources[this.sources.length - 1] ?? null;
+    return this.sources.find((s) => s.sha256 === sha256) ?? null;
+  }
+
+  private onResult(m: Msg): LiveEvent | null {
+    const image = obj(m.image);
+    const pred = obj(m.prediction);
+    const f1 = num(pred.f1);
+    const sha256 = str(image.sha256);
+    if (f1 === null || sha256 === null || !/^[0-9a-f]{64}$/.test(sha256)) return null;
+    const interval = obj(pred.interval);
+    const det = obj(m.detections);
+    const detector = obj(m.detector);
+    const point: HistoryPoint = {
+      ts: str(m.ts) ?? new Date().toISOString(), seq: num(m.seq) ?? 0, rel: str(image.rel) ?? str(image.path) ?? '', sha256,
+      f1, lo: num(interval.lo), hi: num(interval.hi), low: pred.low === true, threshold: num(pred.threshold) ?? 0, detections: num(det.count) ?? 0,
+    };
+    pushBounded(this.history, point, this.o.history);
+    this.latest = {
+      ...point, width: num(image.width) ?? 0, height: num(image.height) ?? 0, precision: num(pred.precision) ?? 0, recall: num(pred.recall) ?? 0,
+      ep: str(detector.ep), model: str(detector.model), inference_ms: num(detector.inference_ms), total_ms: num(obj(m.timing_ms).total),
+    };
+    const path = str(image.path);
+    if (path) {
+      const items = (Array.isArray(det.items) ? det.items : []).filter(isObject)
+        .map((it) => ({ box: Array.isArray(it.box) ? it.box.map(Number) : [], score: num(it.score) ?? 0 }))
+        .filter((it) => it.box.length === 4 && it.box.every(Number.isFinite));
+      const i = this.sources.findIndex((s) => s.sha256 === sha256);
+      if (i >= 0) this.sources.splice(i, 1);
+      pushBounded(this.sources, { sha256, path, rel: point.rel, items }, this.o.overlays);
+    }
+    return { event: 'result', data: this.latest };
+  }
+
+  private onStatus(m: Msg): LiveEvent {
+    this.status = m;
+    const a = m.alert;
+    // Alert messages are authoritative; status fills in when we started mid-alert or missed its end.
+    if (isObject(a) && !this.alert && str(a.alert_id)) {
+      this.alert = { state: 'new', alert_id: str(a.alert_id)!, started: str(a.started) ?? '', ts: str(m.ts) ?? '', low_images: num(a.low_images) ?? 0, images: null, mean_f1: null, min_f1: null, threshold: null, last_image: null, hint: null };
+    } else if (a === null && this.alert && (str(m.ts) ?? '') > this.alert.ts) {
+      this.alert = null;
+    }
+    return { event: 'status', data: { status: m, alert: this.alert } };
+  }
+
+  private onAlert(m: Msg): LiveEvent | null {
+    const state = m.state;
+    if (state !== 'new' && state !== 'update' && state !== 'end') return null;
+    const view: AlertView = {
+      state, alert_id: str(m.alert_id) ?? '', started: str(m.started) ?? '', ended: str(m.ended) ?? undefined, ts: str(m.ts) ?? '',
+      low_images: num(m.low_images) ?? 0, images: num(m.images), mean_f1: num(m.mean_f1), min_f1: num(m.min_f1), threshold: num(m.threshold),
+      last_image: str(m.last_image), hint: str(m.hint),
+    };
+    if (state === 'end') {
+      this.lastEnded = view;
+      if (!this.alert || this.alert.alert_id === view.alert_id) this.alert = null;
+    } else {
+      this.alert = view;
+    }
+    return { event: 'alert', data: { alert: this.alert, lastEnded: this.lastEnded } };
+  }
+
+  private onError(m: Msg): LiveEvent {
+    const image = m.image;
+    const view: ErrorView = {
+      ts: str(m.ts) ?? '', image: isObject(image) ? str(image.rel) ?? str(image.path) : str(image), stage: str(m.stage) ?? '', code: str(m.code) ?? '', message: str(m.message) ?? '',
+    };
+    pushBounded(this.errors, view, this.o.errors ?? 10);
+    return { event: 'error', data: view };
+  }
+}
+
+/** info carries the whole (redacted) config; the page needs a few names. */
+function compactInfo(m: Msg): Msg {
+  const det = obj(m.detector);
+  const forest = obj(m.forest);
+  return {
+    ts: m.ts, version: m.version, instrument: m.instrument, watch_dir: m.watch_dir, model_error: m.model_error ?? null,
+    detector: isObject(m.detector) ? { path: det.path ?? det.model ?? null, name: det.name ?? null, adapter: det.adapter ?? null, ep: det.ep ?? null } : null,
+    forest: isObject(m.forest) ? { name: forest.name ?? null, path: forest.path ?? null } : null,
+  };
+}
+
+function pushBounded<T>(xs: T[], x: T, max: number): void {
+  xs.push(x);
+  if (xs.length > max) xs.splice(0, xs.length - max);
+}
+
+function isObject(v: unknown): v is Msg {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+function obj(v: unknown): Msg {
+  return isObject(v) ? v : {};
+}
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+function str(v: unknown): string | null {
+  return typeof v === 'string' ? v : null;
+}
