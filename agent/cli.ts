@@ -3,6 +3,8 @@
  * The one entry point: `temguard <command> [options]`. Each command is its own module,
  * imported only when called so a quick `inspect` does not load onnxruntime or MQTT.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { UsageError, type Command, type CommandIO } from './commands/command.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -39,7 +41,15 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
 }
 
 const io: CommandIO = { stdout: (l) => process.stdout.write(l + '\n'), stderr: (l) => process.stderr.write(l + '\n') };
-const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (isMain || process.argv[1]?.endsWith('/temguard')) {
+
+/** True when this file is the program (node cli.js, or the npm bin link to it), not an import. */
+function isMain(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+if (isMain()) {
   main(process.argv.slice(2), io).then((code) => { process.exitCode = code; });
 }
