@@ -6,6 +6,7 @@
  * the paper's protocol + baselines, conformal coverage and image-quality test (learn/evaluate.ts),
  * the scikit-learn reference on the same folds, and, with --ood/--unlabelled, predicted F1
  * on unlabelled directories (with --forest, else a forest fitted here on the whole table).
+ * With --forest, the CV uses that model's features (the sweep still runs, for its figure).
  * Writes DIR/report.json, DIR/report.md, DIR/folds.json and SVG figures.
  */
 import { spawnSync } from 'node:child_process';
@@ -42,7 +43,8 @@ export const evaluate: Command = async (argv, io) => {
   if (rows.length < 20) throw new UsageError(`${tablePath}: ${rows.length} rows; the protocol needs at least 20`);
   const missing = FEATURE_NAMES.filter((f) => !featureColumns.includes(f));
   if (missing.length) throw new UsageError(`${tablePath} lacks feature columns: ${missing.join(', ')}`);
-  const fixed = stringFlag(flags, 'features')?.split(',').map((s) => s.trim()) as FeatureName[] | undefined;
+  const given = stringFlag(flags, 'forest') ? await loadForest(stringFlag(flags, 'forest')!, { threshold: 0.5 }) : undefined;
+  const fixed = (stringFlag(flags, 'features')?.split(',').map((s) => s.trim()) ?? given?.features) as FeatureName[] | undefined;
   for (const f of fixed ?? []) if (!(FEATURE_NAMES as readonly string[]).includes(f)) throw new UsageError(`--features: unknown feature "${f}"`);
   const say = (m: string): void => io.stderr(`evaluate: ${m}`);
 
@@ -50,13 +52,12 @@ export const evaluate: Command = async (argv, io) => {
     ...options, repeats: numberFlag(flags, 'repeats', 10), sweepRepeats: numberFlag(flags, 'sweep-repeats', 1), level: numberFlag(flags, 'level', 0.9),
     ...(fixed ? { features: fixed } : {}), quality: featureColumns.filter((c) => c.startsWith('q_')), onProgress: say,
   });
-  const extras: ReportExtras = { table: tablePath, reference: referenceCheck(rows, ev.features, ev.folds.random.slice(0, 10), tablePath, options, stringFlag(flags, 'python') ?? '/usr/bin/python3', say) };
+  const extras: ReportExtras = { table: tablePath, ...(given ? { model: { path: given.path, sha256: given.sha256 } } : {}), reference: referenceCheck(rows, ev.features, ev.folds.random.slice(0, 10), tablePath, options, stringFlag(flags, 'python') ?? '/usr/bin/python3', say) };
 
   const oodDir = stringFlag(flags, 'ood');
   const unlabelledDir = stringFlag(flags, 'unlabelled');
   if (oodDir || unlabelledDir) {
-    const forest = await forestFor(stringFlag(flags, 'forest'), rows, ev.features, options);
-    if (stringFlag(flags, 'forest')) extras.model = { path: forest.path, sha256: forest.sha256 };
+    const forest = given ?? fitForest(rows, ev.features, options);
     const { deps, close } = await openDetectorDeps({ model: stringFlag(flags, 'model'), confidence: 0.1, providers: parseProviders(stringFlag(flags, 'providers')) });
     try {
       if (oodDir) { extras.ood = await predictDirectory(oodDir, deps, forest); say(`OOD: ${extras.ood.below_0_5}/${extras.ood.images} below 0.5`); }
@@ -86,8 +87,8 @@ function referenceCheck(rows: Row[], features: FeatureName[], folds: { name: str
   return { sklearn: s, temguard, mae_ratio: ratio, within_5pct: Math.abs(ratio - 1) <= 0.05 };
 }
 
-async function forestFor(path: string | undefined, rows: Row[], features: FeatureName[], o: ForestOptions): Promise<Forest> {
-  if (path) return loadForest(path, { threshold: 0.5 });
+/** A forest fitted here on the whole table, for the unlabelled checks when none is given. */
+function fitForest(rows: Row[], features: FeatureName[], o: ForestOptions): Forest {
   const { model } = trainModel(rows, features, o);
   const text = JSON.stringify(model);
   const sha = createHash('sha256').update(text).digest('hex');

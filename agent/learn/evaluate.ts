@@ -19,8 +19,10 @@ export interface EvaluateOptions extends ForestOptions {
   repeats?: number;
   sweepRepeats?: number;
   level?: number;
-  /** Skip selection and use these features. */
+  /** Use these features (e.g. the shipped model's) instead of the sweep's choice. */
   features?: FeatureName[];
+  /** Skip the ranking + top-k sweep (then `features` is required). */
+  noSweep?: boolean;
   /** Extra (non-agent) columns to test as additional features, e.g. q_snr. */
   quality?: string[];
   onProgress?: (msg: string) => void;
@@ -66,7 +68,8 @@ export function evaluateTable(rows: readonly Row[], o: EvaluateOptions = {}): Ev
   const groups: Record<string, number> = {};
   for (const r of rows) groups[r.group] = (groups[r.group] ?? 0) + 1;
   const candidates = Object.keys(rows[0]!.features).filter((k) => !k.startsWith('q_')) as FeatureName[];
-  const selection = o.features ? undefined : timed(timing, 'selection', () => selectFeatures(rows, candidates, { ...o, repeats: o.sweepRepeats ?? 1, onProgress: say }));
+  if (o.noSweep && !o.features) throw new Error('evaluate: without the sweep, features must be given');
+  const selection = o.noSweep ? undefined : timed(timing, 'selection', () => selectFeatures(rows, candidates, { ...o, repeats: o.sweepRepeats ?? 1, onProgress: say }));
   const features = o.features ?? selection!.chosen.features;
   say(`features: ${features.join(', ')}`);
 
