@@ -12,7 +12,7 @@ function frame(noise: number, blur: boolean, sign = 1): Frame {
     data[y * w + x] = 100 + (inDisc ? 60 * sign : 0);
   }
   if (blur) {
-    const b = new Float32Array(data.length);
+    const b = data.slice();
     for (let y = 2; y < h - 2; y++) for (let x = 2; x < w - 2; x++) {
       let s = 0;
       for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) s += data[(y + dy) * w + x + dx]!;
