@@ -12,6 +12,7 @@
  * The thresholds are constants here so a dataset's manifest can quote them.
  */
 import type { Cavity } from './specimen.js';
+import { polygonGauge } from './specimen.js';
 
 export const MIN_DIAMETER_PX = 2;
 export const ROSE_K = 5;
@@ -39,9 +40,12 @@ export function outline(c: Cavity, pixelNm: number): number[] {
   const r = c.radiusNm / pixelNm;
   const pts: number[] = [];
   if (c.faceted) {
-    for (let i = 0; i < c.sides; i++) {
-      const a = c.angle + (i * 2 * Math.PI) / c.sides;
-      pts.push(c.cx + r * Math.cos(a), c.cy + r * Math.sin(a));
+    // The rounded polygon g = 1, sampled along 8 rays per side: ρ(θ) = 1 / g(cos θ, sin θ).
+    const k = 8 * c.sides;
+    for (let i = 0; i < k; i++) {
+      const a = (i * 2 * Math.PI) / k;
+      const rho = r / polygonGauge(Math.cos(a), Math.sin(a), c.sides, c.angle);
+      pts.push(c.cx + rho * Math.cos(a), c.cy + rho * Math.sin(a));
     }
     return pts;
   }

@@ -8,8 +8,9 @@
  * and, with less material to scatter out of the aperture, the absorption changes by
  *   Δμ(r) = −c(r)/λ_abs.
  * Chords: sphere c = 2R·sqrt(1 − ρ²) (ρ = r/R). Faceted cavities (voids in steels are
- * truncated octahedra/cubes) are modelled as a regular s-gon outline (s = 4 or 6) with a flat
- * top and sloping facets: c = 2R·min(1, (1 − g)/0.5), g = the polygon gauge (1 on the edge).
+ * truncated octahedra/cubes) are modelled as a rounded regular s-gon outline (s = 4 or 6) with
+ * the sphere's profile across it: c = 2R·sqrt(1 − g²), g = the rounded polygon gauge (1 on
+ * the outline; polygonGauge()).
  * Precipitates have a HIGHER potential than the matrix (Δφ = +σ·ΔV·c, ΔV ≈ 3–8 V) and
  * scatter more (Δμ = c/λ_p, λ_p = 60 nm), so their Fresnel contrast is opposite to a void's: a
  * detector can confuse them. Dislocation lines and loops are strain contrast: Δμ with a
@@ -60,6 +61,8 @@ export interface DistractorParams {
 export interface LocalObject { n: number; phase: Float32Array; mu: Float32Array }
 
 const MIN_D = 1, MAX_D = 50;
+/** Below ~8 nm surface energy wins over facet anisotropy: small voids are near-spherical. */
+const MIN_FACETED_D = 8;
 
 function areaUm2(fieldPx: number, pixelNm: number): number {
   return ((fieldPx * pixelNm) / 1000) ** 2;
@@ -81,7 +84,7 @@ export function placeCavities(rng: Rng, fieldPx: number, pixelNm: number, thickn
       cy: k ? k.y + k.s * rng.normal() : rng.uniform(-rPx, fieldPx + rPx),
       depthNm: rng.uniform(r, thicknessNm - r),
       radiusNm: r,
-      faceted: rng.next() < p.facetedFraction,
+      faceted: rng.next() < p.facetedFraction && d >= MIN_FACETED_D,
       sides: rng.next() < 0.5 ? 4 : 6,
       angle: rng.uniform(0, Math.PI),
     };
@@ -118,12 +121,23 @@ function gaugeNormals(sides: number, angle: number): Float64Array {
   return g;
 }
 
-/** Polygon gauge of a regular s-gon with circumradius 1 (value 1 on its edges). */
+/**
+ * Rounded polygon gauge of a regular s-gon with circumradius 1: the 8-norm of the positive
+ * edge distances, (Σ max(0, n_i·r/a)^8)^(1/8), which is 1 on a polygon with slightly rounded
+ * corners (real facets meet in rounded edges, and a hard max() would put ridge lines into
+ * the phase whose Laplacian images as a spurious star).
+ */
 export function polygonGauge(u: number, v: number, sides: number, angle: number): number {
-  const g = gaugeNormals(sides, angle);
-  let m = 0;
-  for (let i = 0; i < g.length; i += 2) { const d = u * g[i]! + v * g[i + 1]!; if (d > m) m = d; }
-  return m;
+  return gauge8(gaugeNormals(sides, angle), u, v);
+}
+
+function gauge8(g: Float64Array, u: number, v: number): number {
+  let s = 0;
+  for (let i = 0; i < g.length; i += 2) {
+    const d = u * g[i]! + v * g[i + 1]!;
+    if (d > 0) { const d2 = d * d, d4 = d2 * d2; s += d4 * d4; }
+  }
+  return Math.sqrt(Math.sqrt(Math.sqrt(s)));
 }
 
 /** Chord length (nm) through a cavity at offset (u, v) in units of its radius. */
@@ -139,14 +153,10 @@ export function chordFunction(c: Cavity): (u: number, v: number) => number {
   }
   const g = gaugeNormals(c.sides, c.angle);
   return (u, v) => {
-    let m = 0;
-    for (let i = 0; i < g.length; i += 2) { const d = u * g[i]! + v * g[i + 1]!; if (d > m) m = d; }
-    return m >= 1 ? 0 : twoR * Math.min(1, (1 - m) / FACET_SLOPE);
+    const m = gauge8(g, u, v);
+    return m >= 1 ? 0 : twoR * Math.sqrt(1 - m * m);
   };
 }
-
-/** Fraction of the radius over which a faceted cavity's chord ramps from 0 to 2R. */
-const FACET_SLOPE = 0.5;
 
 /**
  * Adds f(u, v) (u, v in units of rPx from the centre) to `field` over the disk of radius
