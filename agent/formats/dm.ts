@@ -1,8 +1,8 @@
 /**
  * Gatan DigitalMicrograph DM3/DM4 images: the main image of the file with its full range
  * and its calibration. Rules, stated once:
- * - main image: ImageList holds a small RGBA thumbnail first (TagGroup0) then the data; we
- *   take the largest image after the first (or the only one);
+ * - main image: the largest image that the root Thumbnails group does not list (without
+ *   that group, the first of several images is the thumbnail, as DM writes it);
  * - pixel types: DataType 1 i16, 2 f32, 6 u8, 7 i32, 9 i8, 10 u16, 11 u32, 12 f64, 14 binary;
  *   complex (3, 5, 13), RGB (8, 23) and 64-bit integers are 'unsupported';
  * - dimensions are X first; 1-D data (a spectrum) and spectrum images (third axis in eV) are
@@ -19,7 +19,7 @@ import type { ByteSource } from './source.js';
 
 const DATA_TYPES: Record<number, PixelType> = { 1: 'int16', 2: 'float32', 6: 'uint8', 7: 'int32', 9: 'int8', 10: 'uint16', 11: 'uint32', 12: 'float64', 14: 'uint8' };
 const UNSUPPORTED_TYPES: Record<number, string> = {
-  3: 'complex (FFT) data', 5: 'packed complex (FFT) data', 13: 'complex (FFT) data', 8: 'RGB data', 23: 'RGBA data', 39: '64-bit integer data', 40: '64-bit integer data', 4: 'obsolete data type 4',
+  3: 'complex (FFT) data', 5: 'packed complex (FFT) data', 13: 'complex (FFT) data', 27: 'packed complex (FFT) data', 28: 'packed complex (FFT) data', 8: 'RGB data', 23: 'RGBA data', 39: '64-bit integer data', 40: '64-bit integer data', 4: 'obsolete data type 4',
 };
 
 export interface DmImage extends Pixels {
@@ -49,12 +49,26 @@ function candidates(list: DmValue[]): Candidate[] {
   });
 }
 
-/** The main image: the largest after the thumbnail (see the rules above). */
-function pickMain(all: Candidate[]): Candidate {
-  const pool = all.length > 1 ? all.slice(1) : all;
+/**
+ * The main image: the largest that is not a thumbnail. Thumbnails are the ImageList indices
+ * the root "Thumbnails" group names (DM writes it); without that group, the first of
+ * several images is taken to be the thumbnail, which is where DM puts it.
+ */
+function pickMain(all: Candidate[], thumbnails: Set<number>): Candidate {
+  const pool = thumbnails.size > 0 ? all.filter((c) => !thumbnails.has(c.index)) : all.length > 1 ? all.slice(1) : all;
+  if (pool.length === 0) throw new DecodeError('unsupported', 'DM file holds only a thumbnail');
   let best = pool[0]!;
   for (const c of pool) if (c.pixels > best.pixels) best = c;
   return best;
+}
+
+function thumbnailIndices(root: DmValue): Set<number> {
+  const out = new Set<number>();
+  for (const t of items(child(root, 'Thumbnails'))) {
+    const i = numberOf(child(t, 'ImageIndex'));
+    if (i !== undefined) out.add(i);
+  }
+  return out;
 }
 
 export interface DmOptions { maxPixels: number }
@@ -63,7 +77,7 @@ export function readDm(src: ByteSource, opts: DmOptions): DmImage {
   const file = parseDm(src);
   const list = items(child(file.root, 'ImageList'));
   if (list.length === 0) throw new DecodeError('unsupported', 'DM file holds no image (ImageList is empty)');
-  const main = pickMain(candidates(list));
+  const main = pickMain(candidates(list), thumbnailIndices(file.root));
   const imageData = child(main.image, 'ImageData');
   const typeCode = numberOf(child(imageData, 'DataType'));
   if (typeCode === undefined) throw new DecodeError('corrupt', 'DM image has no DataType');

@@ -64,29 +64,42 @@ export function halfToFloat(h: number): number {
  */
 export function toFloatPixels(src: NumericArray, isHalf = false): Pixels {
   const n = src.length;
-  const data = src instanceof Float32Array ? new Float32Array(src) : new Float32Array(n);
+  if (n === 0) throw new DecodeError('corrupt', 'image has no pixels');
+  const data = new Float32Array(n);
+  if (isHalf) {
+    for (let i = 0; i < n; i++) data[i] = halfToFloat(src[i]!);
+  } else {
+    // Native conversion (memcpy-speed) beats writing floats one by one from a JS loop.
+    data.set(src);
+  }
+  // Integers of up to 16 bits are finite and exact in float32: their stats come from the
+  // (smaller, integer) source without a finiteness test. Everything else from `data`.
+  if (!isHalf && (src instanceof Uint8Array || src instanceof Uint16Array || src instanceof Int16Array || src instanceof Int8Array)) {
+    return { data, ...intStats(src) };
+  }
+  return { data, ...finiteStats(data) };
+}
+
+function intStats(src: Uint8Array | Uint16Array | Int16Array | Int8Array): { min: number; max: number; mean: number } {
+  const n = src.length;
+  let min = src[0]!;
+  let max = min;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const v = src[i]!;
+    if (v < min) min = v;
+    else if (v > max) max = v;
+    sum += v;
+  }
+  return { min, max, mean: sum / n };
+}
+
+function finiteStats(data: Float32Array): { min: number; max: number; mean: number } {
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
   let count = 0;
-  if (isHalf) {
-    for (let i = 0; i < n; i++) data[i] = halfToFloat(src[i]!);
-  } else if (!(src instanceof Float32Array)) {
-    // Integers of up to 16 bits are finite and exact in float32: a tight loop without the
-    // finiteness test. 32-bit integers may round, so their stats come from `data` below.
-    if (!(src instanceof Float64Array) && !(src instanceof Uint32Array) && !(src instanceof Int32Array)) {
-      for (let i = 0; i < n; i++) {
-        const v = src[i]!;
-        data[i] = v;
-        if (v < min) min = v;
-        if (v > max) max = v;
-        sum += v;
-      }
-      if (n === 0) throw new DecodeError('corrupt', 'image has no pixels');
-      return { data, min, max, mean: sum / n };
-    }
-    for (let i = 0; i < n; i++) data[i] = src[i]!;
-  }
+  const n = data.length;
   for (let i = 0; i < n; i++) {
     const v = data[i]!;
     if (v - v !== 0) continue; // NaN or +-Infinity
@@ -95,8 +108,8 @@ export function toFloatPixels(src: NumericArray, isHalf = false): Pixels {
     sum += v;
     count++;
   }
-  if (count === 0) throw new DecodeError('corrupt', n === 0 ? 'image has no pixels' : 'image has no finite pixel value');
-  return { data, min, max, mean: sum / count };
+  if (count === 0) throw new DecodeError('corrupt', 'image has no finite pixel value');
+  return { min, max, mean: sum / count };
 }
 
 /**

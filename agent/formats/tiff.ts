@@ -147,6 +147,16 @@ function undoPredictor(buf: Uint8Array, dtype: PixelType, le: boolean, rowSample
   }
 }
 
+/** Strips stored back to back from the first offset, covering at least `needed` bytes. */
+function contiguous(offsets: number[], counts: number[], needed: number): boolean {
+  let end = offsets[0]!;
+  for (let i = 0; i < offsets.length; i++) {
+    if (offsets[i] !== end) return false;
+    end += counts[i]!;
+  }
+  return end - offsets[0]! >= needed;
+}
+
 /** Worst-case compression ratio we believe (Deflate's limit is ~1032:1, LZW's a few thousand). */
 const MAX_RATIO = 4096;
 
@@ -219,9 +229,12 @@ export function readTiff(src: ByteSource, opts: TiffOptions): TiffImage {
   const across = Math.ceil(width / blockW), down = Math.ceil(height / blockH);
   if (offsets.length < across * down) throw new DecodeError('corrupt', `TIFF has ${offsets.length} blocks, needs ${across * down}`);
   checkPlausibleSize(src.size, counts, offsets, width * height * spp * size, compression);
-  const raw = Buffer.alloc(width * height * spp * size);
+  const needed = width * height * spp * size;
   const rowBytes = blockW * spp * size;
-  for (let by = 0; by < down; by++) {
+  // The common camera layout, uncompressed strips back to back: one read, no copies.
+  const direct = !tiled && compression === 1 && predictor === 1 && contiguous(offsets, counts, needed);
+  const raw = direct ? src.read(offsets[0]!, needed) : Buffer.alloc(needed);
+  if (!direct) for (let by = 0; by < down; by++) {
     for (let bx = 0; bx < across; bx++) {
       const k = by * across + bx;
       const rows = tiled ? blockH : Math.min(blockH, height - by * blockH);
@@ -233,6 +246,7 @@ export function readTiff(src: ByteSource, opts: TiffOptions): TiffImage {
         place(copy);
       } else place(block);
       function place(b: Uint8Array): void {
+        if (!tiled) { raw.set(b.subarray(0, rows * rowBytes), by * blockH * rowBytes); return; }
         const copyW = Math.min(blockW, width - bx * blockW) * spp * size;
         for (let r = 0; r < rows; r++) {
           const y = by * blockH + r;

@@ -66,6 +66,10 @@ test('multi-image file: the largest image after the thumbnail is the main one', 
   const img = readDm(bufferSource(writeDm({ version: 4, images: [small, big, small] })), { maxPixels: MAX });
   t.is(img.imageIndex, 2);
   t.deepEqual([img.width, img.height, img.dtype], [W, H, 'float32']);
+  const unlisted = readDm(bufferSource(writeDm({ version: 3, listThumbnails: false, images: [small, big] })), { maxPixels: MAX });
+  t.is(unlisted.imageIndex, 2, 'without a Thumbnails group the first image is the thumbnail');
+  const thumbOnly = writeDm({ version: 3, images: [] });
+  t.regex(codeOf(() => readDm(bufferSource(thumbOnly), { maxPixels: MAX })), /^unsupported: .*only a thumbnail/);
   const only = readDm(bufferSource(writeDm({ version: 3, thumbnail: false, images: [small] })), { maxPixels: MAX });
   t.is(only.imageIndex, 0, 'a file with one image has no thumbnail to skip');
 });

@@ -206,7 +206,9 @@ function imageTag(img: DmImageSpec, le: boolean): Tag {
         { name: 'Dimensions', group: dims.map((d) => ({ name: '', type: 5, value: d })) },
         { name: 'PixelDepth', type: 5, value: data.length / img.values.length },
       ] },
-      { name: 'Name', string: 'test image' },
+      { name: 'ImageTags', group: [] },
+      // DM writes names as u16 arrays; the string type (18) is exercised by the tag tests.
+      { name: 'Name', array: utf16('test image', le), elemType: 4, count: 'test image'.length },
     ],
   };
 }
@@ -223,7 +225,11 @@ export interface DmSpec {
   images: DmImageSpec[];
   /** Prepend the usual RGBA thumbnail (default true). */
   thumbnail?: boolean;
+  /** Name the thumbnail in a root Thumbnails group, as DM does (default true). */
+  listThumbnails?: boolean;
 }
+
+function withThumbFirst(spec: DmSpec): boolean { return spec.thumbnail ?? true; }
 
 export function writeDm(spec: DmSpec): Buffer {
   const le = spec.littleEndian ?? true;
@@ -253,10 +259,12 @@ export function writeDm(spec: DmSpec): Buffer {
     return Buffer.concat([Buffer.from([kind]), nameLen, name, ...(dm4 ? [count(body.length)] : []), body]);
   };
   const images = spec.images.map((img) => imageTag(img, le));
-  if (spec.thumbnail ?? true) images.unshift(imageTag({ width: 4, height: 4, dataType: 23, values: new Array(16).fill(0xff808080) }, le));
+  if (withThumbFirst(spec)) images.unshift(imageTag({ width: 4, height: 4, dataType: 23, values: new Array(16).fill(0xff808080) }, le));
+  const withThumb = spec.thumbnail ?? true;
   const root = encodeGroup([
     { name: 'ApplicationBounds', group: [{ name: '', type: 3, value: 0 }] },
     { name: 'ImageList', group: images },
+    ...(withThumb && spec.listThumbnails !== false ? [{ name: 'Thumbnails', group: [{ name: '', group: [{ name: 'ImageIndex', type: 5, value: 0 }] }] }] : []),
   ]);
   const head = Buffer.alloc(dm4 ? 16 : 12);
   head.writeUInt32BE(spec.version, 0);
