@@ -6,7 +6,7 @@
  *   GET /                     the page (agent/web/page, read once at start)
  *   GET /app.js, /style.css   its assets
  *   GET /api/state            JSON snapshot: history, latest result, status, alert, info, errors
- *   GET /events               server-sent events: result, status, alert, error, availability, info, link
+ *   GET /events               server-sent events: result, status, alert, image-error, availability, info, link
  *   GET /overlay/latest.png   the newest result's image with its detections (.jpg too)
  *   GET /overlay/<sha256>.png the same for one of the last few results
  *

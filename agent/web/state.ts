@@ -26,6 +26,8 @@ export interface LatestResult extends HistoryPoint {
   height: number;
   precision: number;
   recall: number;
+  /** Coverage of the interval (e.g. 0.9), when the forest carries one. */
+  level: number | null;
   ep: string | null;
   model: string | null;
   inference_ms: number | null;
@@ -75,8 +77,11 @@ export interface Snapshot {
   link: LinkView;
 }
 
-/** A change for the page: the SSE event name and its data. */
-export interface LiveEvent { event: 'result' | 'status' | 'alert' | 'error' | 'availability' | 'info' | 'link'; data: unknown }
+/**
+ * A change for the page: the SSE event name and its data. Error messages travel as
+ * `image-error`: an SSE event named `error` would fire EventSource's connection-error handler.
+ */
+export interface LiveEvent { event: 'result' | 'status' | 'alert' | 'image-error' | 'availability' | 'info' | 'link'; data: unknown }
 
 export interface LiveStateOptions {
   root: string;
@@ -155,7 +160,7 @@ export class LiveState {
     };
     pushBounded(this.history, point, this.o.history);
     this.latest = {
-      ...point, width: num(image.width) ?? 0, height: num(image.height) ?? 0, precision: num(pred.precision) ?? 0, recall: num(pred.recall) ?? 0,
+      ...point, level: num(interval.level), width: num(image.width) ?? 0, height: num(image.height) ?? 0, precision: num(pred.precision) ?? 0, recall: num(pred.recall) ?? 0,
       ep: str(detector.ep), model: str(detector.model), inference_ms: num(detector.inference_ms), total_ms: num(obj(m.timing_ms).total),
     };
     const path = str(image.path);
@@ -205,7 +210,7 @@ export class LiveState {
       ts: str(m.ts) ?? '', image: isObject(image) ? str(image.rel) ?? str(image.path) : str(image), stage: str(m.stage) ?? '', code: str(m.code) ?? '', message: str(m.message) ?? '',
     };
     pushBounded(this.errors, view, this.o.errors ?? 10);
-    return { event: 'error', data: view };
+    return { event: 'image-error', data: view };
   }
 }
 

@@ -22,6 +22,7 @@ export interface ResultSpec {
   threshold?: number;
   items: { box: [number, number, number, number]; score: number }[];
   at?: Date;
+  ep?: 'tensorrt' | 'cuda' | 'cpu';
 }
 
 export function resultMsg(r: ResultSpec): Record<string, unknown> {
@@ -30,7 +31,7 @@ export function resultMsg(r: ResultSpec): Record<string, unknown> {
   features.counts = r.items.length;
   return envelope('result', nextSeq(), INSTRUMENT, {
     image: { path: r.path, rel: r.rel, sha256: r.sha256, bytes: 1, width: r.width, height: r.height, dtype: 'uint8', format: 'png', pixel_size: null },
-    detector: { model: 'fixture.onnx', sha256: 'x', adapter: 'unet', ep: 'cpu', inference_ms: 41.5 },
+    detector: { model: 'fixture.onnx', sha256: 'x', adapter: 'unet', ep: r.ep ?? 'cpu', inference_ms: r.ep === 'cpu' || !r.ep ? 412.5 : 41.5 },
     detections: { count: r.items.length, items: r.items.map((it) => ({ ...it, area_px: (it.box[2] - it.box[0]) * (it.box[3] - it.box[1]), circularity: 0.9 })), truncated: false },
     features,
     prediction: {
@@ -42,22 +43,26 @@ export function resultMsg(r: ResultSpec): Record<string, unknown> {
   }, r.at);
 }
 
-export function statusMsg(o: { depth?: number; alert?: object | null; ep?: string; at?: Date } = {}): Record<string, unknown> {
+export interface Counters { processed: number; results: number; errors: number; low: number }
+
+export function statusMsg(o: { depth?: number; alert?: object | null; ep?: string; at?: Date; counters?: Counters } = {}): Record<string, unknown> {
   return envelope('status', nextSeq(), INSTRUMENT, {
     state: 'running', reason: null,
     queue: { depth: o.depth ?? 0, busy: (o.depth ?? 0) > 0, capacity: 256 },
-    counters: { processed: 40, results: 39, errors: 1, low: 7 },
+    counters: o.counters ?? { processed: 40, results: 39, errors: 1, low: 7 },
     ep: o.ep ?? 'cuda', outbox: { depth: 2, max: 10000, inflight: 1 },
     broker: { connected: true, last_error: null },
     alert: o.alert ?? null, last_prediction: null, uptime_s: 5400,
   }, o.at);
 }
 
-export function alertMsg(state: 'new' | 'update' | 'end', o: { id?: string; hint?: string; at?: Date; started?: Date } = {}): Record<string, unknown> {
+export interface AlertFigures { low_images: number; images: number; mean_f1: number; min_f1: number; last_image: string }
+
+export function alertMsg(state: 'new' | 'update' | 'end', o: { id?: string; hint?: string; at?: Date; started?: Date; figures?: AlertFigures } = {}): Record<string, unknown> {
   const at = o.at ?? new Date();
   return envelope('alert', nextSeq(), INSTRUMENT, {
     state, alert_id: o.id ?? 'a-1', started: (o.started ?? at).toISOString(), ...(state === 'end' ? { ended: at.toISOString() } : {}),
-    low_images: 4, images: 5, mean_f1: 0.41, min_f1: 0.33, threshold: 0.6, last_image: 'run-7/img 0042.png',
+    threshold: 0.6, ...(o.figures ?? { low_images: 4, images: 5, mean_f1: 0.41, min_f1: 0.33, last_image: 'run-7/img 0042.png' }),
     hint: o.hint ?? 'few confident detections: check focus and astigmatism (cavity contrast is weak or blurred)',
   }, at);
 }

@@ -34,8 +34,9 @@ function svg(tag, attrs, text) {
 }
 
 const fmt = (x, d = 2) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '—');
-const time = (iso) => { const d = new Date(iso); return Number.isNaN(d.getTime()) ? '—' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }); };
-const shortTime = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+// 24-hour clock: lab logbooks and instrument software use it.
+const time = (iso) => { const d = new Date(iso); return Number.isNaN(d.getTime()) ? '—' : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }); };
+const shortTime = (ms) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false });
 
 function duration(s) {
   if (!Number.isFinite(s)) return '—';
@@ -44,6 +45,8 @@ function duration(s) {
   if (s < 172800) return `${(s / 3600).toFixed(1)} h`;
   return `${(s / 86400).toFixed(1)} d`;
 }
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function setPill(id, text, cls) {
   const p = $(id);
@@ -70,7 +73,8 @@ function renderHeader() {
   setPill('pill-broker', l ? (l.connected ? 'broker: connected' : 'broker: disconnected') : 'broker: —', l ? (l.connected ? 'ok' : 'bad') : '');
   if (l && !l.connected && l.error) $('pill-broker').title = `Broker error: ${l.error}`;
   const s = view.stream;
-  setPill('pill-stream', s === 'live' ? 'stream: live' : s === 'reconnecting' ? 'stream: reconnecting…' : 'stream: connecting…', s === 'live' ? 'ok' : 'warn');
+  const streamText = { live: 'stream: live', reconnecting: 'stream: reconnecting…', closed: 'stream: closed (reload the page)' }[s] || 'stream: connecting…';
+  setPill('pill-stream', streamText, s === 'live' ? 'ok' : s === 'closed' ? 'bad' : 'warn');
   document.title = `${view.alert ? '⚠ ' : ''}temguard${inst ? ' · ' + inst : ''}`;
 }
 
@@ -109,7 +113,8 @@ function renderLatest() {
   const f1 = $('latest-f1');
   f1.textContent = fmt(p.f1);
   f1.className = `f1-value ${f1Class(p)}`;
-  $('latest-interval').textContent = p.lo !== null && p.hi !== null ? `interval ${fmt(p.lo)} – ${fmt(p.hi)}` : p.low ? 'below threshold' : '';
+  const level = p.level ? `${Math.round(p.level * 100)}% ` : '';
+  $('latest-interval').textContent = p.lo !== null && p.hi !== null ? `${level}interval ${fmt(p.lo)} – ${fmt(p.hi)}` : p.low ? 'below threshold' : '';
   setKv($('latest-kv'), [
     ['Precision / recall', `${fmt(p.precision)} / ${fmt(p.recall)}`],
     ['Detections', String(p.detections)],
@@ -156,7 +161,7 @@ function renderStatus() {
     ['Queue', `${q.depth ?? '—'} / ${q.capacity ?? '—'}${q.busy ? ' · working' : ' · idle'}`, q.capacity && q.depth >= q.capacity ? 'bad' : ''],
     ['Outbox', `${o.depth ?? '—'} / ${o.max ?? '—'}${o.inflight ? ` · ${o.inflight} in flight` : ''}`, o.max && o.depth >= o.max * 0.9 ? 'bad' : ''],
     ['Agent → broker', b.connected === undefined ? '—' : b.connected ? 'connected' : `disconnected${b.last_error ? ' — ' + b.last_error : ''}`, b.connected === false ? 'bad' : ''],
-    ['Images', `${c.processed ?? 0} processed · ${c.results ?? 0} results · ${c.low ?? 0} low · ${c.errors ?? 0} errors`, ''],
+    ['Images', `${c.processed ?? 0} processed · ${plural(c.results ?? 0, 'result')} · ${c.low ?? 0} low · ${plural(c.errors ?? 0, 'error')}`, ''],
     ['Detector', info.detector ? String(info.detector.name || info.detector.path || '—') : '—', ''],
     ['Forest', info.forest ? String(info.forest.name || info.forest.path || '—') : '—', ''],
     ['Uptime', duration(s.uptime_s), ''],
@@ -278,7 +283,7 @@ function renderAll() {
 const HANDLERS = {
   result(d) {
     view.latest = d;
-    const { width, height, precision, recall, ep, model, inference_ms, total_ms, ...point } = d;
+    const { width, height, precision, recall, level, ep, model, inference_ms, total_ms, ...point } = d;
     if (view.history.some((p) => p.seq === point.seq && p.sha256 === point.sha256)) return;
     view.history.push(point);
     if (view.history.length > view.historyMax) view.history.splice(0, view.history.length - view.historyMax);
@@ -286,7 +291,7 @@ const HANDLERS = {
   },
   status(d) { view.status = d.status; view.alert = d.alert; renderStatus(); renderAlert(); renderHeader(); },
   alert(d) { view.alert = d.alert; view.lastEnded = d.lastEnded; renderAlert(); renderHeader(); },
-  error(d) {
+  'image-error'(d) {
     if (view.errors.some((e) => e.ts === d.ts && e.message === d.message)) return;
     view.errors.push(d); if (view.errors.length > 10) view.errors.shift(); renderErrors(); },
   availability(d) { view.availability = d; renderHeader(); },
@@ -311,7 +316,7 @@ async function refresh() {
 function connect() {
   const es = new EventSource('/events');
   es.addEventListener('open', () => { view.stream = 'live'; renderHeader(); refresh(); });
-  es.addEventListener('error', () => { view.stream = 'reconnecting'; renderHeader(); });
+  es.addEventListener('error', () => { view.stream = es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'; renderHeader(); });
   for (const [name, fn] of Object.entries(HANDLERS)) {
     es.addEventListener(name, (ev) => {
       try {
