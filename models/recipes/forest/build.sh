@@ -6,7 +6,8 @@
 # Run from the repository root:
 #   bash models/recipes/forest/build.sh [WORK_DIR] [IN_DOMAIN_PER_PRESET] [OOD_PER_PRESET] [SIZE]
 # Env: DETECTORS="models/a.onnx models/b.onnx" (default: every models/cavity-*.onnx),
-#      PROVIDERS=cpu (execution providers for the detector), REPEATS=10 (random-CV repeats).
+#      PROVIDERS=cpu (execution providers for the detector), REPEATS=10 (random-CV repeats),
+#      MODEL_OUT=models/forest-default.json, DOCS=docs/forest (where the model and report go).
 # Seeds start at 5,000,000: disjoint from the detector recipe's training/validation seeds.
 set -euo pipefail
 WORK=${1:-/tmp/temguard-forest-data}
@@ -15,12 +16,14 @@ NOOD=${3:-60}
 SIZE=${4:-512}
 PROVIDERS=${PROVIDERS:-cpu}
 REPEATS=${REPEATS:-10}
+MODEL_OUT=${MODEL_OUT:-models/forest-default.json}
+DOCS=${DOCS:-docs/forest}
 IN_PRESETS="steel-under steel-over he-bubbles fe-insitu"
 OOD_PRESETS="ood-empty ood-defocus ood-lowdose ood-texture"
 TG="npx tsx agent/cli.ts"
 DETECTORS=${DETECTORS:-$(ls models/cavity-*.onnx 2>/dev/null || true)}
 if [ -z "$DETECTORS" ]; then echo "build.sh: no detector in models/ (cavity-*.onnx); set DETECTORS" >&2; exit 1; fi
-mkdir -p "$WORK" docs/forest
+mkdir -p "$WORK" "$DOCS"
 start=$(date +%s)
 
 k=0
@@ -45,9 +48,9 @@ for det in $DETECTORS; do
     if [ -f "$TABLE" ]; then tail -n +2 "$part" >> "$TABLE"; else cp "$part" "$TABLE"; fi
   done
 done
-cp "$TABLE" docs/forest/table.csv
+cp "$TABLE" "$DOCS/table.csv"
 
-$TG train --table docs/forest/table.csv --out models/forest-default.json --name forest-default \
+$TG train --table "$DOCS/table.csv" --out "$MODEL_OUT" --name forest-default \
   --trained-on "temguard simulate, presets: in-domain $IN_PRESETS x $NIN, out-of-domain $OOD_PRESETS x $NOOD, ${SIZE}px, seeds 5000000+; detectors: $(for d in $DETECTORS; do basename "$d"; done | tr '\n' ' ')"
 
 # Non-TEM natural images for the out-of-domain check (scikit-image's bundled samples).
@@ -65,6 +68,6 @@ EXTRA=()
 [ -n "$(ls "$OOD_DIR" 2>/dev/null)" ] && EXTRA+=(--ood "$OOD_DIR")
 [ -d ../shared/data/tem ] && EXTRA+=(--unlabelled ../shared/data/tem)
 FIRST_DET=$(echo "$DETECTORS" | awk '{print $1}')
-$TG evaluate --table docs/forest/table.csv --out docs/forest --repeats "$REPEATS" \
-  --forest models/forest-default.json --model "$FIRST_DET" --providers "$PROVIDERS" "${EXTRA[@]}"
+$TG evaluate --table "$DOCS/table.csv" --out "$DOCS" --repeats "$REPEATS" \
+  --forest "$MODEL_OUT" --model "$FIRST_DET" --providers "$PROVIDERS" "${EXTRA[@]}"
 echo "build.sh: done in $(( $(date +%s) - start )) s"
