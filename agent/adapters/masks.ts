@@ -5,12 +5,15 @@
  */
 import type { Box, Mask } from '../types.js';
 
+const EPS = 1e-3;
+
 /** Integer pixel rectangle covering a float box, clipped to the image; null when empty. */
 export function pixelRect(box: Box, width: number, height: number): { x0: number; y0: number; x1: number; y1: number } | null {
-  const x0 = Math.max(0, Math.floor(box[0]));
-  const y0 = Math.max(0, Math.floor(box[1]));
-  const x1 = Math.min(width, Math.ceil(box[2]));
-  const y1 = Math.min(height, Math.ceil(box[3]));
+  // EPS: a box edge at 19.999999 (float32 scaling) is the pixel edge 20, not a pixel more
+  const x0 = Math.max(0, Math.floor(box[0] + EPS));
+  const y0 = Math.max(0, Math.floor(box[1] + EPS));
+  const x1 = Math.min(width, Math.ceil(box[2] - EPS));
+  const y1 = Math.min(height, Math.ceil(box[3] - EPS));
   return x1 > x0 && y1 > y0 ? { x0, y0, x1, y1 } : null;
 }
 

@@ -74,8 +74,8 @@ export function letterboxGeometry(w: number, h: number, size: number): Letterbox
   const ratio = Math.min(size / w, size / h);
   const width = Math.round(w * ratio);
   const height = Math.round(h * ratio);
-  const left = Math.round((size - width) / 2 - 0.1);
-  const top = Math.round((size - height) / 2 - 0.1);
+  const left = Math.max(0, Math.round((size - width) / 2 - 0.1)); // max: no -0
+  const top = Math.max(0, Math.round((size - height) / 2 - 0.1));
   return { size, ratio, width, height, left, top };
 }
 

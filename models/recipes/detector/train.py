@@ -122,7 +122,7 @@ def main():
     ap.add_argument('--minutes', type=float, default=18, help='stop early at this wall time')
     ap.add_argument('--lr', type=float, default=2e-3)
     ap.add_argument('--seed', type=int, default=0)
-    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--threads', type=int, default=1, help='1 is fastest on a shared, oversubscribed CPU (OpenMP spin-waits)')
     ap.add_argument('--threshold', type=float, default=0.5)
     ap.add_argument('--min-area', type=int, default=6)
     ap.add_argument('--description', default='')
