@@ -7,7 +7,8 @@
 #   bash models/recipes/forest/build.sh [WORK_DIR] [IN_DOMAIN_PER_PRESET] [OOD_PER_PRESET] [SIZE]
 # Env: DETECTORS="models/a.onnx models/b.onnx" (default: every models/cavity-*.onnx),
 #      PROVIDERS=cpu (execution providers for the detector), REPEATS=10 (random-CV repeats),
-#      MODEL_OUT=models/forest-default.json, DOCS=docs/forest (where the model and report go).
+#      MODEL_OUT=models/forest-default.json, DOCS=docs/forest (where the model and report go),
+#      SIM_ONLY=1 (stop after simulating: the images are cached in WORK_DIR for the next run).
 # Seeds start at 5,000,000: disjoint from the detector recipe's training/validation seeds.
 set -euo pipefail
 WORK=${1:-/tmp/temguard-forest-data}
@@ -21,8 +22,6 @@ DOCS=${DOCS:-docs/forest}
 IN_PRESETS="steel-under steel-over he-bubbles fe-insitu"
 OOD_PRESETS="ood-empty ood-defocus ood-lowdose ood-texture"
 TG="npx tsx agent/cli.ts"
-DETECTORS=${DETECTORS:-$(ls models/cavity-*.onnx 2>/dev/null || true)}
-if [ -z "$DETECTORS" ]; then echo "build.sh: no detector in models/ (cavity-*.onnx); set DETECTORS" >&2; exit 1; fi
 mkdir -p "$WORK" "$DOCS"
 start=$(date +%s)
 
@@ -36,6 +35,10 @@ for p in $IN_PRESETS $OOD_PRESETS; do
     $TG simulate --out "$dir" --count "$n" --seed $((5000000 + k * 10000)) --preset "$p" --size "$SIZE"
   fi
 done
+
+if [ -n "${SIM_ONLY:-}" ]; then echo "build.sh: simulated sets in $WORK/sim"; exit 0; fi
+DETECTORS=${DETECTORS:-$(ls models/cavity-*.onnx 2>/dev/null || true)}
+if [ -z "$DETECTORS" ]; then echo "build.sh: no detector in models/ (cavity-*.onnx); set DETECTORS" >&2; exit 1; fi
 
 TABLE="$WORK/table.csv"
 rm -f "$TABLE"
