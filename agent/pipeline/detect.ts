@@ -41,6 +41,8 @@ export interface EpReport {
   requested: ExecutionProvider[];
   active: ExecutionProvider;
   fallbacks: { ep: ExecutionProvider; reason: string }[];
+  /** What executes the graph, for status: e.g. "tensorrt engine built at session start (not cached)". */
+  engine?: string;
 }
 
 export interface DetectResult {
@@ -99,6 +101,12 @@ export async function openSession(bytes: Uint8Array, opts: DetectorOptions, log:
   throw new ModelError(`${opts.modelPath}: no execution provider could load the model (${reasons})`);
 }
 
+/** Describes the engine for status: onnxruntime-node cannot pass TensorRT's engine-cache options. */
+export function engineOf(active: ExecutionProvider, epContext: boolean): string {
+  if (active !== 'tensorrt') return `${active} kernels`;
+  return epContext ? 'tensorrt engine embedded in the model (EPContext), not rebuilt' : 'tensorrt engine built at session start (not cached)';
+}
+
 function shapes(meta: readonly InferenceSession.ValueMetadata[]): Record<string, readonly (number | string)[]> {
   const out: Record<string, readonly (number | string)[]> = {};
   for (const m of meta) if (m.isTensor) out[m.name] = m.shape;
@@ -126,7 +134,14 @@ export async function createDetector(opts: DetectorOptions, log: Logger): Promis
   const bytes = await readModel(opts.modelPath);
   const file = readOnnxInfo(bytes, opts.modelPath);
   rejectUnrunnable(file, opts.modelPath);
-  const { session, ep } = await openSession(bytes, opts, log);
+  const epContext = file.operators.some((o) => o.endsWith('::EPContext'));
+  const { session, ep } = await openSession(bytes, opts, log).catch((err: unknown) => {
+    if (epContext && err instanceof ModelError) {
+      throw new ModelError(`${err.message}; this is an EPContext model (a pre-built engine for one GPU and TensorRT version): use it only on the device it was built on, and the plain .onnx elsewhere`);
+    }
+    throw err;
+  });
+  ep.engine = engineOf(ep.active, epContext);
   let adapter: DetectorAdapter;
   try {
     adapter = selectAdapter(modelInfo(session, file.metadata), opts.adapter ?? 'auto', { confidence: opts.confidence ?? 0.1 });

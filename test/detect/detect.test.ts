@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDetector, ModelError, warmupFrame } from '../../agent/pipeline/detect.js';
+import { createDetector, engineOf, ModelError, warmupFrame } from '../../agent/pipeline/detect.js';
+import { modelProto } from '../adapters/proto.js';
 import { createLogger, silentLogger } from '../../agent/log.js';
 import { as16bit, frameFromFile } from './frame.js';
 
@@ -27,7 +28,7 @@ test('EP fallback: tensorrt and cuda fail on this CPU build, cpu is active, both
 
 test('only cpu requested: no fallbacks; only cuda requested on a CPU build: ModelError with the reason', async (t) => {
   const d = await createDetector({ modelPath: UNET, providers: ['cpu'], warmup: false }, silentLogger);
-  t.deepEqual(d.ep, { requested: ['cpu'], active: 'cpu', fallbacks: [] });
+  t.deepEqual(d.ep, { requested: ['cpu'], active: 'cpu', fallbacks: [], engine: 'cpu kernels' });
   await d.close();
   const probe = await createDetector({ modelPath: UNET, providers: ['cuda', 'cpu'], warmup: false }, silentLogger);
   const cudaWorks = probe.ep.active === 'cuda';
@@ -98,4 +99,17 @@ real('runs on a real TEM image: sorted detections in image pixels, consistent ma
     t.deepEqual([m.x0, m.y0, m.x0 + m.width, m.y0 + m.height], det.box);
     t.true(m.data.some((v) => v === 1));
   }
+});
+
+test('engine description for status', (t) => {
+  t.is(engineOf('cpu', false), 'cpu kernels');
+  t.regex(engineOf('tensorrt', false), /built at session start/);
+  t.regex(engineOf('tensorrt', true), /EPContext/);
+});
+
+test('an EPContext model that cannot load here says where it belongs', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'temguard-epctx-'));
+  const path = join(dir, 'ctx.onnx');
+  writeFileSync(path, modelProto({ opsets: [['', 17], ['com.microsoft', 1]], nodes: [['com.microsoft', 'EPContext']] }));
+  await t.throwsAsync(createDetector({ modelPath: path, providers: ['cpu'] }, silentLogger), { instanceOf: ModelError, message: /EPContext model .* plain \.onnx elsewhere/ });
 });
