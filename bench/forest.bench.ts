@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { RandomForestRegression } from 'ml-random-forest';
 import { rng } from '../agent/learn/cart.js';
 import { trainModel, type Row } from '../agent/learn/train.js';
+import { crossValidate, repeatedKFold } from '../agent/learn/cv.js';
 import { readTable, writeTable } from '../agent/learn/table.js';
 import { createForest } from '../agent/pipeline/forest.js';
 import { FEATURE_NAMES, type FeatureName, type Features } from '../agent/types.js';
@@ -86,6 +87,15 @@ for (const d of [8, 18]) {
   }
 }
 
+// The protocol's core, side by side: 5-fold CV repeated twice (10 fits of F1) on the same folds.
+const protoFeats = ['counts_0.9', 'counts', 'area_ratio', 'image_confidence', 'avg_conf', 'avg_size', 'std_conf', 'std_size'] as FeatureName[];
+const folds = repeatedKFold(rows.length, 5, 2, 5);
+const foldsPath = join(mkdtempSync(join(tmpdir(), 'forest-folds-')), 'folds.json');
+writeFileSync(foldsPath, JSON.stringify(folds.map((f) => f.test)));
+const [cv, cvMs] = timeIt(() => crossValidate(rows, folds, protoFeats, 'f1', { nTrees: 100 }));
+const pyCv = spawnSync(PY, [SCRIPT, 'cv', path, foldsPath, '--features', protoFeats.join(','), '--trees', '100', '--min-leaf', '3'], { encoding: 'utf8' });
+const skCv = pyCv.status === 0 ? JSON.parse(pyCv.stdout.trim().split('\n').pop()!) : undefined;
+
 console.log(`table: ${source}, ${rows.length} rows; 3 targets x 100 trees; min_samples_leaf 3 (temguard, sklearn), max_features all`);
 console.log('| forest | features | fit (s) | vs sklearn | model bytes | predict µs/image (3 targets) | vs sklearn | note |');
 console.log('|---|---|---|---|---|---|---|---|');
@@ -93,3 +103,9 @@ for (const r of results) {
   const ref = results.find((x) => x.d === r.d && x.name.startsWith('scikit'))!;
   console.log(`| ${r.name} | ${r.d} | ${r.fitS.toFixed(3)} | ${(r.fitS / ref.fitS).toFixed(2)}x | ${r.bytes} | ${r.predictUs.toFixed(2)} | ${(r.predictUs / ref.predictUs).toFixed(4)}x | ${r.note ?? ''} |`);
 }
+console.log('');
+console.log('| 5-fold CV x2 (10 fits, F1, 8 features) | wall (s) | MAE |');
+console.log('|---|---|---|');
+console.log(`| temguard | ${(cvMs / 1000).toFixed(2)} | ${cv.mean.mae.toFixed(4)} |`);
+console.log(skCv ? `| scikit-learn | ${skCv.wall_s.toFixed(2)} | ${skCv.mae.toFixed(4)} |` : '| scikit-learn | unavailable | |');
+if (skCv) console.log(`time ratio temguard/sklearn ${(cvMs / 1000 / skCv.wall_s).toFixed(2)}x, MAE ratio ${(cv.mean.mae / skCv.mae).toFixed(3)}`);
