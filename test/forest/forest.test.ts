@@ -104,3 +104,17 @@ test('refused: mismatched features, unknown features, edited file, missing manif
   delete partial.counts;
   t.throws(() => forest.predict(partial as Features), { instanceOf: ForestError, message: /"counts" is missing/ });
 });
+
+test('same seed, same forest; a corrupt forest is refused with the node named', async (t) => {
+  const rows = table(120, 4);
+  const a = trainModel(rows, FEATS, { nTrees: 10, seed: 5 }).model;
+  const b = trainModel(rows, FEATS, { nTrees: 10, seed: 5 }).model;
+  t.deepEqual(a.targets, b.targets);
+  t.notDeepEqual(a.targets.f1, trainModel(rows, FEATS, { nTrees: 10, seed: 6 }).model.targets.f1);
+  const dir = await mkdtemp(join(tmpdir(), 'forest-'));
+  const path = join(dir, 'c.json');
+  const right = Buffer.from(a.targets.f1.right, 'base64');
+  right.writeInt32LE(1 << 20, 0); // root's right child far outside the forest
+  await writeModel(path, { ...a, targets: { ...a.targets, f1: { ...a.targets.f1, right: right.toString('base64') } } }, { name: 'c' });
+  await t.throwsAsync(loadForest(path, { threshold: 0.5 }), { instanceOf: ForestError, message: /target "f1": forest node 0 points outside the forest/ });
+});
