@@ -10,7 +10,8 @@
  *   GET /overlay/latest.png   the newest result's image with its detections (.jpg too)
  *   GET /overlay/<sha256>.png the same for one of the last few results
  *
- * Security: binds exactly where `listen` says; no path from a URL is ever used to open a
+ * Security: binds exactly where `listen` says (bound to loopback, it also only answers
+ * requests addressed to a loopback name); no path from a URL is ever used to open a
  * file (assets are a fixed in-memory table, overlays come from paths in result messages);
  * the page renders every string as text, under a strict Content-Security-Policy.
  */
@@ -69,6 +70,9 @@ const SECURITY_HEADERS = {
 
 export const PAGE_DIR = join(PACKAGE_ROOT, 'agent', 'web', 'page');
 
+/** Open /events streams at most: each is a socket held open. */
+const MAX_STREAMS = 64;
+
 export class ListenError extends Error {
   override name = 'ListenError';
 }
@@ -77,7 +81,7 @@ export class ListenError extends Error {
 export function parseListen(listen: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(listen.trim());
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new ListenError(`--http: expected HOST:PORT (e.g. 127.0.0.1:8080, port 0 = any free port), got "${listen}"`);
+  if (!m || port > 65535) throw new ListenError(`http.listen (--http): expected HOST:PORT (e.g. 127.0.0.1:8080, port 0 = any free port), got "${listen}"`);
   return { host: m[1] ?? m[2]!, port };
 }
 
@@ -92,6 +96,9 @@ export function webMqttOptions(p: PublisherOptions): IClientOptions {
 
 export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   const { host, port } = parseListen(o.listen);
+  // Bound to loopback, the page must also be asked for by a loopback name: a web page elsewhere
+  // could otherwise point its own host name at 127.0.0.1 (DNS rebinding) and read the view.
+  const loopbackOnly = isLoopbackName(host);
   const log = o.log;
   const assets = loadAssets();
   const state = new LiveState({ root: o.root, history: o.history ?? 500, overlays: o.overlays ?? 8 });
@@ -111,6 +118,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     });
   });
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (loopbackOnly && !isLoopbackHost(req.headers.host)) return sendJson(res, 403, { error: 'this live view only answers to localhost, 127.0.0.1 or [::1] (it is bound to loopback)' });
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `method ${req.method} not allowed` }, { allow: 'GET, HEAD' });
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const asset = assets.get(path);
@@ -123,6 +131,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   };
 
   const openStream = (req: IncomingMessage, res: ServerResponse): void => {
+    if (clients.size >= MAX_STREAMS) return sendJson(res, 503, { error: `too many live streams open (${MAX_STREAMS})` }, { 'retry-after': '10' });
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     // The browser reconnects by itself after `retry` ms; the page re-reads /api/state on each open.
     res.write(`retry: 2000\nevent: hello\ndata: ${JSON.stringify({ root: o.root })}\n\n`);
@@ -144,7 +153,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   heartbeat.unref();
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(new ListenError(`--http: cannot listen on ${o.listen}: ${err.code ?? err.message}`)));
+    server.once('error', (err: NodeJS.ErrnoException) => reject(new ListenError(`http.listen (--http): cannot listen on ${o.listen}: ${err.code ?? err.message}`)));
     server.listen(port, host, () => resolve());
   });
   const addr = server.address() as AddressInfo;
@@ -189,6 +198,17 @@ function subscribe(o: WebServerOptions, state: LiveState, broadcast: (ev: LiveEv
     broadcast(state.ingest(topic.slice(prefix.length), msg));
   });
   return client;
+}
+
+function isLoopbackName(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The Host header's name (port and IPv6 brackets removed) is a loopback name. */
+function isLoopbackHost(header: string | undefined): boolean {
+  if (!header) return false;
+  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::\d+)?$/.exec(header.trim().toLowerCase());
+  return m !== null && isLoopbackName(m[1] ?? m[2]!);
 }
 
 function loadAssets(): Map<string, { type: string; body: Buffer }> {

@@ -49,6 +49,22 @@ test('serves the page and its assets with a strict CSP, and nothing else from di
   t.is(post.status, 405);
 });
 
+test('bound to loopback, it refuses requests addressed to another host name (DNS rebinding)', async (t) => {
+  const s = await setup();
+  t.teardown(s.close);
+  const { request } = await import('node:http');
+  const get = (host: string) => new Promise<number>((resolve, reject) => {
+    const u = new URL('api/state', s.web.url);
+    request({ host: u.hostname, port: u.port, path: u.pathname, headers: { host } }, (res) => { res.resume(); resolve(res.statusCode!); }).on('error', reject).end();
+  });
+  const port = new URL(s.web.url).port;
+  t.is(await get(`evil.example:${port}`), 403);
+  t.is(await get(`127.0.0.1.evil.example:${port}`), 403);
+  t.is(await get(`localhost:${port}`), 200);
+  t.is(await get(`127.0.0.1:${port}`), 200);
+  t.is(await get(`[::1]:${port}`), 200);
+});
+
 test('/api/state reflects results, status, info, availability, alerts and errors from the broker', async (t) => {
   const s = await setup();
   t.teardown(s.close);
@@ -167,7 +183,7 @@ test('listen addresses: parsed, validated, and a busy port is a clear error', as
   t.deepEqual(parseListen('127.0.0.1:8080'), { host: '127.0.0.1', port: 8080 });
   t.deepEqual(parseListen('[::1]:0'), { host: '::1', port: 0 });
   t.deepEqual(parseListen('localhost:9'), { host: 'localhost', port: 9 });
-  for (const bad of ['8080', '127.0.0.1', '127.0.0.1:99999', 'a b:1', '::1:80']) t.throws(() => parseListen(bad), { instanceOf: ListenError, message: /HOST:PORT/ }, bad);
+  for (const bad of ['8080', '127.0.0.1', '127.0.0.1:99999', 'a b:1', '::1:80']) t.throws(() => parseListen(bad), { instanceOf: ListenError, message: /http\.listen \(--http\): expected HOST:PORT/ }, bad);
   const port = await freePort();
   const first: WebServer = await startWebServer({ listen: `127.0.0.1:${port}`, mqttUrl: 'mqtt://127.0.0.1:1', root: ROOT, log: silentLogger });
   t.teardown(() => first.close());

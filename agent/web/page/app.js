@@ -158,6 +158,7 @@ function renderStatus() {
   const rows = [
     ['State', s.reason ? `${s.state} — ${s.reason}` : String(s.state || '—'), s.state === 'running' ? 'ok' : 'bad'],
     ['Execution provider', `${s.ep || '—'}${fallbacks}`, s.ep === 'cpu' && fallbacks ? 'warn' : ''],
+    ...(epInfo && epInfo.engine ? [['Engine', String(epInfo.engine), '']] : []),
     ['Queue', `${q.depth ?? '—'} / ${q.capacity ?? '—'}${q.busy ? ' · working' : ' · idle'}`, q.capacity && q.depth >= q.capacity ? 'bad' : ''],
     ['Outbox', `${o.depth ?? '—'} / ${o.max ?? '—'}${o.inflight ? ` · ${o.inflight} in flight` : ''}`, o.max && o.depth >= o.max * 0.9 ? 'bad' : ''],
     ['Agent → broker', b.connected === undefined ? '—' : b.connected ? 'connected' : `disconnected${b.last_error ? ' — ' + b.last_error : ''}`, b.connected === false ? 'bad' : ''],
