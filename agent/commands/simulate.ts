@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { UsageError, parseFlags, requireFlag, stringFlag, numberFlag, type Command } from './command.js';
 import { PRESETS, PRESET_NAMES, drawParams, presetFor, type Focus } from '../sim/presets.js';
 import { createRng } from '../sim/rng.js';
-import { render } from '../sim/render.js';
-import { toUint8, toUint16, pngBytes, tiff16Bytes } from '../sim/encode.js';
+import { render, to8bit } from '../sim/render.js';
+import { toUint16, pngBytes, tiff16Bytes } from '../sim/encode.js';
 import { addImage, emptyDataset } from '../sim/coco.js';
 
 const FLAGS = ['out', 'count', 'seed', 'focus', 'preset', 'mix', 'size', 'format', 'help'];
@@ -80,7 +80,7 @@ export const simulate: Command = async (argv, io) => {
     const preset = o.presets[i % o.presets.length]!;
     const r = render(drawParams(preset, createRng(seed), o.size), seed);
     const name = `sim-${String(i + 1).padStart(6, '0')}.${ext}`;
-    const bytes = o.format === 'png' ? await pngBytes(toUint8(r.image), r.width, r.height) : await tiff16Bytes(toUint16(r.image, r.metadata.counts_per_pixel), r.width, r.height);
+    const bytes = o.format === 'png' ? await pngBytes(to8bit(r), r.width, r.height) : await tiff16Bytes(toUint16(r.image, r.metadata.counts_per_pixel), r.width, r.height);
     await writeAtomic(join(o.out, name), bytes);
     addImage(ds, name, r.width, r.height, r.metadata, r.labels);
     meta.push(JSON.stringify({ file_name: name, ...r.metadata, cavities: r.labels.map(({ polygon: _p, ...rest }) => rest) }));

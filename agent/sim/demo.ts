@@ -24,8 +24,8 @@ import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { createRng } from './rng.js';
 import { drawParams, type SimParams } from './presets.js';
-import { render } from './render.js';
-import { pngBytes, toUint8 } from './encode.js';
+import { render, to8bit } from './render.js';
+import { pngBytes } from './encode.js';
 
 export const CYCLE = 90;
 
@@ -77,7 +77,7 @@ export async function writeDemoImage(dir: string, seed: number, index: number, s
   const labels = r.labels.filter((l) => l.visible).map((l) => ({ bbox: l.bbox, segmentation: [l.polygon], area: l.area }));
   const meta = { ...r.metadata, badness: Math.round(badness(index - 1) * 1000) / 1000, index, annotations: labels };
   await writeAtomic(dir, `${name}.json`, JSON.stringify(meta));
-  await writeAtomic(dir, `${name}.png`, await pngBytes(toUint8(r.image), r.width, r.height));
+  await writeAtomic(dir, `${name}.png`, await pngBytes(to8bit(r), r.width, r.height));
   return { name: `${name}.png`, meta };
 }
 

@@ -3,8 +3,8 @@
  * the file writers (sharp). PNG encoding through sharp/libpng is deterministic for equal
  * pixels and options (checked by test/sim/determinism.test.ts).
  *
- * 8-bit: a percentile stretch (0.2 %..99.8 % → 0..255), as microscope software displays and
- * exports images; the percentiles come from a 4096-bin histogram (O(n), no sort).
+ * 8-bit: a percentile stretch (0.5 %..99.5 % → lo..hi, see toUint8), as microscope software
+ * displays and exports images; the percentiles come from a 4096-bin histogram (O(n), no sort).
  * 16-bit: electron counts × gain + offset, like a camera's raw frame: value = 100 + g·N·I with
  * the gain g chosen per image so the mean lands near 20 000 ADU (clipped to 0..65535).
  */
@@ -24,12 +24,17 @@ export function percentile(img: Float32Array, q: number, bins = 4096): number {
   return hi;
 }
 
-export function toUint8(img: Float32Array): Uint8Array {
-  const lo = percentile(img, 0.002), hi = percentile(img, 0.998);
+/**
+ * Display levels of an 8-bit export: the 0.5 % and 99.5 % percentiles map to `lo` and `hi`.
+ * Real exports are not stretched to 0..255 (docs/sim/stats.md: real p1 ≈ 57, p99 ≈ 180), so
+ * callers draw lo/hi per image; the defaults are the real images' typical levels.
+ */
+export function toUint8(img: Float32Array, lo8 = 45, hi8 = 200): Uint8Array {
+  const lo = percentile(img, 0.005), hi = percentile(img, 0.995);
   const out = new Uint8Array(img.length);
-  const s = hi > lo ? 255 / (hi - lo) : 0;
+  const s = hi > lo ? (hi8 - lo8) / (hi - lo) : 0;
   for (let i = 0; i < img.length; i++) {
-    const v = Math.round((img[i]! - lo) * s);
+    const v = Math.round(lo8 + (img[i]! - lo) * s);
     out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
   }
   return out;

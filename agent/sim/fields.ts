@@ -32,7 +32,8 @@ export function sampleLattice(l: Lattice, u: number, v: number): number {
 /**
  * Multi-octave (fractal) value noise on an m×m grid covering the full render field,
  * with features from `largestPx` down to `smallestPx` (in render pixels of an n-grid).
- * Octave amplitudes fall as (scale ratio)^0.5·... normalised so the sum has unit RMS.
+ * Each octave (half the feature size) has 0.9× the amplitude of the previous one, a nearly
+ * scale-free mottle; the sum is normalised to unit RMS.
  */
 export function fractalNoise(rng: Rng, m: number, n: number, largestPx: number, smallestPx: number): Float32Array {
   const out = new Float32Array(m * m);
@@ -46,7 +47,7 @@ export function fractalNoise(rng: Rng, m: number, n: number, largestPx: number, 
     for (let y = 0; y < m; y++) for (let x = 0; x < m; x++) out[y * m + x] = out[y * m + x]! + amp * sampleLattice(lat, x * k, y * k);
     norm += amp * amp * 0.35; // smoothstep value noise of unit-variance nodes has variance ≈ 0.35
     scale /= 2;
-    amp *= 0.8;
+    amp *= 0.9;
   }
   const s = 1 / Math.sqrt(norm || 1);
   for (let i = 0; i < out.length; i++) out[i] = out[i]! * s;

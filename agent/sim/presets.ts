@@ -36,6 +36,8 @@ export interface SimParams {
   distractors: DistractorParams;
   /** ood-texture: draw a non-TEM picture instead of a specimen. */
   texture: boolean;
+  /** 8-bit export levels: the 0.5 % / 99.5 % intensity percentiles map to these grey values. */
+  display: { lo8: number; hi8: number };
 }
 
 export type Focus = 'under' | 'over';
@@ -59,18 +61,18 @@ function steel(rng: Rng, sign: number, name: string, size: number): SimParams {
       apertureRad: 0,
     },
     doseEPerA2: logUniform(rng, 2, 20),
-    mtfSigmaPx: rng.uniform(0.5, 0.9),
+    mtfSigmaPx: rng.uniform(0.4, 0.7),
     amorphousRad: rng.uniform(0.05, 0.12),
     background: {
       thicknessNm: rng.uniform(60, 150),
-      wedge: rng.uniform(0, 0.5),
+      wedge: rng.uniform(0, 0.25),
       wedgeAngle: rng.uniform(0, 2 * Math.PI),
       absorptionNm: 150,
-      mottle: rng.uniform(0.05, 0.15),
-      mottleLargestNm: 80,
-      mottleSmallestNm: 5,
-      bendContours: rng.int(3),
-      bendStrength: rng.uniform(0.2, 0.6),
+      mottle: rng.uniform(0.06, 0.16),
+      mottleLargestNm: 60,
+      mottleSmallestNm: 3,
+      bendContours: rng.next() < 0.4 ? 1 : 0,
+      bendStrength: rng.uniform(0.15, 0.4),
     },
     cavities: {
       densityPerUm2: rng.uniform(400, 1500),
@@ -90,6 +92,7 @@ function steel(rng: Rng, sign: number, name: string, size: number): SimParams {
       specksPerUm2: rng.uniform(50, 300),
     },
     texture: false,
+    display: { lo8: Math.round(rng.uniform(25, 75)), hi8: Math.round(rng.uniform(165, 225)) },
   };
 }
 
@@ -98,8 +101,8 @@ function heBubbles(rng: Rng, size: number): SimParams {
   p.pixelNm = rng.uniform(0.15, 0.28);
   p.optics.defocusNm = -rng.uniform(250, 1000);
   p.background.thicknessNm = rng.uniform(30, 80);
-  p.background.mottleSmallestNm = 8;
-  p.background.mottleLargestNm = 80;
+  p.background.mottleSmallestNm = 2;
+  p.background.mottleLargestNm = 40;
   p.cavities = { densityPerUm2: rng.uniform(4000, 12000), medianDiameterNm: rng.uniform(1.3, 2.2), sigmaLog: 0.3, facetedFraction: 0, clustering: rng.uniform(0.2, 0.8), v0: rng.uniform(20, 28), fill: 0.1 };
   p.doseEPerA2 = logUniform(rng, 60, 250);
   p.distractors.precipitatesPerUm2 = 0;
@@ -115,13 +118,13 @@ function feInsitu(rng: Rng, size: number): SimParams {
   p.optics.defocusNm = -rng.uniform(700, 2500);
   p.optics.alphaRad = rng.uniform(0.1e-3, 0.3e-3);
   p.doseEPerA2 = logUniform(rng, 2, 10);
-  p.mtfSigmaPx = rng.uniform(0.9, 1.4);
+  p.mtfSigmaPx = rng.uniform(0.7, 1.1);
   p.cavities.medianDiameterNm = rng.uniform(6, 12);
   p.cavities.densityPerUm2 = rng.uniform(60, 250);
   p.distractors.loopsPerUm2 = rng.uniform(80, 250);
   p.distractors.loopDiameterNm = [6, 30];
   p.distractors.dislocationsPerUm2 = rng.uniform(20, 60);
-  p.background.bendContours = 1 + rng.int(3);
+  p.background.bendContours = 1 + rng.int(2);
   p.background.mottle = rng.uniform(0.08, 0.16);
   return p;
 }
@@ -153,7 +156,7 @@ export const PRESETS: Record<string, { description: string; build: Builder }> = 
   },
   'ood-texture': {
     description: 'out of domain: a non-TEM picture (mosaic, gratings, shapes), nothing to find',
-    build: (r, s) => { const p = steel(r, -1, 'ood-texture', s); p.cavities.densityPerUm2 = 0; p.texture = true; p.doseEPerA2 = 200; return p; },
+    build: (r, s) => { const p = steel(r, -1, 'ood-texture', s); p.cavities.densityPerUm2 = 0; p.texture = true; p.doseEPerA2 = 200; p.display = { lo8: 0, hi8: 255 }; return p; },
   },
 };
 

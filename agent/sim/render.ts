@@ -20,6 +20,7 @@ import { addCavities, addDistractors, placeCavities, type Cavity } from './speci
 import { labelCavities, type CavityLabel } from './labels.js';
 import { addShotNoise, countsPerPixel, gaussianBlur } from './noise.js';
 import { texturePicture } from './texture.js';
+import { toUint8 } from './encode.js';
 import type { SimParams } from './presets.js';
 
 export interface SimMetadata {
@@ -39,6 +40,9 @@ export interface SimMetadata {
   fringe_nm: number;
   cavities_total: number;
   cavities_visible: number;
+  /** 8-bit export levels (see encode.toUint8). */
+  display_lo8: number;
+  display_hi8: number;
 }
 
 export interface RenderResult {
@@ -58,6 +62,11 @@ export function nextPowerOfTwo(n: number): number {
   let p = 1;
   while (p < n) p <<= 1;
   return p;
+}
+
+/** The 8-bit export of a render at its drawn display levels. */
+export function to8bit(r: RenderResult): Uint8Array {
+  return toUint8(r.image, r.metadata.display_lo8, r.metadata.display_hi8);
 }
 
 /** Renders one image. Same (params, seed) → same numbers, bit for bit. */
@@ -144,5 +153,7 @@ function metadataOf(p: SimParams, seed: number, perPixel: number, fringeNm: numb
     fringe_nm: r(fringeNm),
     cavities_total: labels.length,
     cavities_visible: labels.filter((l) => l.visible).length,
+    display_lo8: p.display.lo8,
+    display_hi8: p.display.hi8,
   };
 }
