@@ -77,11 +77,6 @@ async function liveView(t: import('ava').ExecutionContext): Promise<void> {
     const f1 = f1At(i);
     return resultMsg({ ...images[i % images.length]!.spec, f1, interval: [Math.max(0, f1 - 0.09), Math.min(1, f1 + 0.07)], threshold: 0.6, at: at(i), ep: 'cuda' });
   };
-  await publish('availability', availabilityMsg('online'), true);
-  await publish('info', infoMsg(), true);
-  for (let i = 0; i < BEFORE; i++) await publish('result', result(i));
-  await publish('status', statusMsg({ depth: 0, at: at(BEFORE) }), true);
-
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   t.teardown(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 1440, height: 960 }, deviceScaleFactor: 1 });
@@ -91,7 +86,19 @@ async function liveView(t: import('ava').ExecutionContext): Promise<void> {
   const external: string[] = [];
   page.on('request', (r) => { if (!r.url().startsWith(web.url)) external.push(r.url()); });
 
+  // Before anything arrives: an empty, honest page.
   await page.goto(web.url);
+  await page.locator('#chart text.empty').waitFor({ timeout: 10_000 });
+  t.true(await page.locator('#overlay').isHidden(), 'no broken image before the first result');
+  t.regex((await page.locator('#overlay-msg').textContent())!, /No image yet/);
+
+  // A session in progress, then the page (re)loads: it starts from /api/state.
+  await publish('availability', availabilityMsg('online'), true);
+  await publish('info', infoMsg(), true);
+  for (let i = 0; i < BEFORE; i++) await publish('result', result(i));
+  await publish('status', statusMsg({ depth: 0, at: at(BEFORE) }), true);
+  await waitFor(async () => ((await (await fetch(new URL('api/state', web.url))).json()) as { history: unknown[] }).history.length === BEFORE, 10_000, 'server has the session');
+  await page.reload();
   await page.waitForFunction((n) => document.querySelectorAll('#chart circle.pt').length === n, BEFORE, { timeout: 15_000 });
   t.is(await page.locator('#chart circle.pt.low').count(), 0, 'no low point yet');
   t.true(await page.locator('#alert').isHidden(), 'no alert banner yet');
