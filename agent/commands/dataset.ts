@@ -1,10 +1,12 @@
 /**
  * `temguard dataset --images DIR --annotations COCO.json --out TABLE.csv [--group NAME]
- *  [--model FILE] [--confidence 0.1] [--iou 0.1] [--providers cpu] [--append]`:
+ *  [--model FILE] [--confidence 0.1] [--iou 0.1] [--providers cpu] [--append] [--prefix STR]`:
  * runs the detector on labelled images, matches at IoU >= 0.1 and writes one row per image
  * (image, group, the 18 features, q_* image-quality extras, f1, precision, recall).
  * Group: --group, else the simulator's preset of each image, else "default".
  * --append adds rows to an existing table (same columns) instead of replacing it.
+ * --prefix is put before each image name (e.g. the detector's name, when several detectors'
+ * rows of the same images share one table).
  */
 import { appendFile, readFile } from 'node:fs/promises';
 import { readCoco } from '../learn/coco.js';
@@ -15,7 +17,7 @@ import type { Row } from '../learn/train.js';
 import { numberFlag, parseFlags, requireFlag, stringFlag, UsageError, type Command } from './command.js';
 
 export const dataset: Command = async (argv, io) => {
-  const { flags, positional } = parseFlags(argv, ['images', 'annotations', 'out', 'group', 'model', 'confidence', 'iou', 'providers', 'append'], ['append']);
+  const { flags, positional } = parseFlags(argv, ['images', 'annotations', 'out', 'group', 'model', 'confidence', 'iou', 'providers', 'append', 'prefix'], ['append']);
   if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}"`);
   const out = requireFlag(flags, 'out');
   const images = await readCoco(requireFlag(flags, 'annotations'), requireFlag(flags, 'images'));
@@ -28,7 +30,8 @@ export const dataset: Command = async (argv, io) => {
   const t0 = performance.now();
   try {
     for await (const o of runLabelled(images, { ...deps, iou: numberFlag(flags, 'iou', 0.1) })) {
-      rows.push(rowOf(o, group ?? (typeof o.image.meta.preset === 'string' ? o.image.meta.preset : 'default')));
+      const row = rowOf(o, group ?? (typeof o.image.meta.preset === 'string' ? o.image.meta.preset : 'default'));
+      rows.push({ ...row, image: (stringFlag(flags, 'prefix') ?? '') + row.image });
     }
   } finally {
     await close();

@@ -47,7 +47,7 @@ for det in $DETECTORS; do
     part="$WORK/parts/$(basename "$det" .onnx)/$p.csv"
     mkdir -p "$(dirname "$part")"
     [ -f "$part" ] || $TG dataset --images "$WORK/sim/$p" --annotations "$WORK/sim/$p/annotations.json" \
-      --model "$det" --providers "$PROVIDERS" --group "$p" --out "$part"
+      --model "$det" --providers "$PROVIDERS" --group "$p" --prefix "$(basename "$det" .onnx)/$p/" --out "$part"
     if [ -f "$TABLE" ]; then tail -n +2 "$part" >> "$TABLE"; else cp "$part" "$TABLE"; fi
   done
 done
