@@ -81,10 +81,13 @@ export async function readRaster(input: string | Buffer, opts: RasterOptions): P
   const grey = channels <= 2;
   let pipeline = sharp(input, base);
   // Keep the stored band(s): grey stays one band at its bit depth, colour stays as stored.
+  // (Without an explicit 16-bit space libvips would squeeze 16-bit data through 8-bit sRGB.)
   if (grey) {
     if (dtype === 'uint8') pipeline = pipeline.toColourspace('b-w');
     else if (dtype === 'uint16') pipeline = pipeline.toColourspace('grey16');
     else pipeline = pipeline.extractChannel(0); // float/int TIFFs: no colourspace conversion
+  } else if (dtype === 'uint16') {
+    pipeline = pipeline.toColourspace('rgb16');
   }
   let out: { data: Buffer; info: OutputInfo };
   try {

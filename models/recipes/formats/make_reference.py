@@ -112,6 +112,30 @@ def tiff_and_mrc():
         cases[name] = {"values": a.astype(np.float64).ravel().tolist(), "width": a.shape[1], "height": a.shape[0],
                        "dtype": np.dtype(dtype).name, "pixel_nm": 0.25 if name == "u16.tif" else None}
 
+    # PNGs as TEM software and screenshots save them: palette, grey+alpha, 16-bit RGB with
+    # R=G=B, and a coloured RGB whose grey is the BT.601 luminance (PIL's weights, unrounded).
+    from PIL import Image
+    import struct
+    import zlib
+    g = values(shape, "uint8", 50)
+    Image.fromarray(g).convert("P").save(os.path.join(OUT, "palette.png"))
+    Image.fromarray(g).convert("LA").save(os.path.join(OUT, "grey-alpha.png"))
+    for name in ("palette.png", "grey-alpha.png"):
+        cases[name] = {"values": g.astype(np.float64).ravel().tolist(), "width": shape[1], "height": shape[0], "dtype": "uint8", "pixel_nm": None}
+    g16 = values(shape, "uint16", 51)
+    rgb16 = np.dstack([g16, g16, g16]).astype(">u2")
+    raw = b"".join(b"\x00" + rgb16[y].tobytes() for y in range(shape[0]))
+    chunk = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", shape[1], shape[0], 16, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    with open(os.path.join(OUT, "rgb16.png"), "wb") as f:
+        f.write(png)
+    cases["rgb16.png"] = {"values": g16.astype(np.float64).ravel().tolist(), "width": shape[1], "height": shape[0], "dtype": "uint16", "pixel_nm": None}
+    rgb = np.dstack([values(shape, "uint8", 52), values(shape, "uint8", 53), values(shape, "uint8", 54)])
+    Image.fromarray(rgb).save(os.path.join(OUT, "colour.png"))
+    r, gg, b = (rgb[..., i].astype(np.float64) for i in range(3))
+    lum = np.where((r == gg) & (gg == b), r, 0.299 * r + 0.587 * gg + 0.114 * b)
+    cases["colour.png"] = {"values": lum.ravel().tolist(), "width": shape[1], "height": shape[0], "dtype": "uint8", "pixel_nm": None}
+
     mrcs = [("mode0.mrc", "int8", "<"), ("mode1.mrc", "int16", "<"), ("mode2.mrc", "float32", "<"),
             ("mode6.mrc", "uint16", "<"), ("mode12.mrc", "float16", "<"), ("mode1-be.mrc", "int16", ">"),
             ("mode2-be.mrc", "float32", ">"), ("stack-ext.mrc", "float32", "<")]
