@@ -62,13 +62,16 @@ export function gaussianBlur(img: Float32Array, w: number, h: number, sigma: num
     }
   }
   const refl = (i: number): number => (i < 0 ? -i - 1 : i >= h ? 2 * h - i - 1 : i);
+  const acc = new Float64Array(w);
   for (let y = 0; y < h; y++) {
-    const out = y * w;
-    for (let x = 0; x < w; x++) img[out + x] = 0;
-    for (let j = -r; j <= r; j++) {
-      const src = refl(y + j) * w, kj = k[j + r]!;
-      for (let x = 0; x < w; x++) img[out + x] = img[out + x]! + kj * tmp[src + x]!;
+    const k0 = k[0]!;
+    const src0 = refl(y - r) * w;
+    for (let x = 0; x < w; x++) acc[x] = k0 * tmp[src0 + x]!;
+    for (let j = 1; j < k.length; j++) {
+      const src = refl(y - r + j) * w, kj = k[j]!;
+      for (let x = 0; x < w; x++) acc[x] += kj * tmp[src + x]!;
     }
+    img.set(acc, y * w);
   }
 }
 

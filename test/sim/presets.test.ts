@@ -1,0 +1,35 @@
+import test from 'ava';
+import { PRESET_NAMES, presetFor, drawParams } from '../../agent/sim/presets.js';
+import { render } from '../../agent/sim/render.js';
+import { createRng } from '../../agent/sim/rng.js';
+import { params } from './helpers.js';
+
+test('the presets the interface promises exist; --focus picks the steel preset', (t) => {
+  for (const name of ['steel-under', 'steel-over', 'he-bubbles', 'fe-insitu', 'ood-empty', 'ood-defocus', 'ood-lowdose', 'ood-texture']) t.true(PRESET_NAMES.includes(name), name);
+  t.is(presetFor(undefined, 'over'), 'steel-over');
+  t.is(presetFor(undefined, 'under'), 'steel-under');
+  t.is(presetFor('he-bubbles', 'over'), 'he-bubbles');
+  t.throws(() => drawParams('nope', createRng(1), 64), { message: /unknown preset "nope"/ });
+});
+
+test('every preset renders finite images; out-of-domain presets behave as named', (t) => {
+  const visibleFraction: Record<string, number> = {};
+  for (const name of PRESET_NAMES) {
+    let vis = 0, tot = 0;
+    for (let s = 0; s < 3; s++) {
+      const r = render(params(name, 50 + s, 128), 50 + s);
+      t.true(r.image.every(Number.isFinite), name);
+      t.is(r.metadata.preset, name);
+      vis += r.labels.filter((l) => l.visible).length;
+      tot += r.labels.length;
+      if (name === 'ood-empty' || name === 'ood-texture') t.is(r.labels.length, 0, name);
+      if (name === 'steel-under' || name === 'he-bubbles') t.true(r.metadata.defocus_nm < 0);
+      if (name === 'steel-over') t.true(r.metadata.defocus_nm > 0);
+      if (name === 'ood-defocus') t.true(Math.abs(r.metadata.defocus_nm) >= 2500 && r.metadata.astig_nm >= 300);
+      if (name === 'ood-lowdose') t.true(r.metadata.dose <= 2);
+      if (name === 'fe-insitu') t.is(r.metadata.kV, 300);
+    }
+    visibleFraction[name] = tot ? vis / tot : 0;
+  }
+  t.true(visibleFraction['ood-lowdose']! < visibleFraction['steel-under']!, JSON.stringify(visibleFraction));
+});
