@@ -190,7 +190,12 @@ function subscribe(o: WebServerOptions, state: LiveState, broadcast: (ev: LiveEv
     broadcast(state.setLink(true, null));
   });
   client.on('close', () => broadcast(state.setLink(false, state.snapshot().link.error)));
-  client.on('error', (err) => { log.debug('live view mqtt error', { error: err }); broadcast(state.setLink(false, err.message)); });
+  client.on('error', (err) => {
+    const ev = state.setLink(false, err.message);
+    // Once per change, not once per reconnect attempt: wrong credentials would flood the log.
+    if (ev) log.warn('live view cannot read the broker; it keeps retrying', { url: o.mqttUrl.replace(/\/\/[^@/]*@/, '//***@'), error: err.message });
+    broadcast(ev);
+  });
   client.on('message', (topic, payload) => {
     if (!topic.startsWith(prefix)) return;
     let msg: unknown;

@@ -1,0 +1,47 @@
+import test from 'ava';
+import { LiveState } from '../../agent/web/state.js';
+import { alertMsg, resultMsg, ROOT, statusMsg } from './messages.js';
+
+const state = () => new LiveState({ root: ROOT, history: 3, overlays: 2 });
+const result = (sha: string, f1: number) => resultMsg({ path: `/d/${sha}.png`, rel: `${sha}.png`, sha256: sha.repeat(64).slice(0, 64), width: 8, height: 8, f1, items: [{ box: [0, 0, 4, 4], score: 0.7 }] });
+
+test('started mid-alert: the retained status stands in until an alert message arrives', (t) => {
+  const s = state();
+  const t0 = new Date('2026-11-28T10:00:00Z');
+  s.ingest('status', statusMsg({ alert: { alert_id: 'x', started: t0.toISOString(), low_images: 6 }, at: t0 }));
+  t.is(s.snapshot().alert!.alert_id, 'x');
+  t.is(s.snapshot().alert!.hint, null, 'no hint known yet');
+  s.ingest('alert', alertMsg('update', { id: 'x', at: new Date(t0.getTime() + 1000), started: t0 }));
+  t.regex(s.snapshot().alert!.hint!, /check focus/);
+});
+
+test('a missed end: a later status without an alert clears it; an older one does not', (t) => {
+  const s = state();
+  const t0 = new Date('2026-11-28T10:00:00Z');
+  s.ingest('alert', alertMsg('new', { id: 'y', at: t0 }));
+  s.ingest('status', statusMsg({ alert: null, at: new Date(t0.getTime() - 5000) }));
+  t.truthy(s.snapshot().alert, 'a status older than the alert does not clear it');
+  s.ingest('status', statusMsg({ alert: null, at: new Date(t0.getTime() + 5000) }));
+  t.is(s.snapshot().alert, null);
+});
+
+test('an end for another alert does not clear the current one', (t) => {
+  const s = state();
+  s.ingest('alert', alertMsg('new', { id: 'b' }));
+  s.ingest('alert', alertMsg('end', { id: 'a' }));
+  t.is(s.snapshot().alert!.alert_id, 'b');
+  t.is(s.snapshot().lastEnded!.alert_id, 'a');
+});
+
+test('bounded history and overlay sources; garbage is ignored', (t) => {
+  const s = state();
+  for (const [i, sha] of ['a', 'b', 'c', 'd'].entries()) t.truthy(s.ingest('result', result(sha, i / 10)));
+  t.deepEqual(s.snapshot().history.map((p) => p.rel), ['b.png', 'c.png', 'd.png']);
+  t.is(s.overlaySource()!.rel, 'd.png');
+  t.is(s.overlaySource('c'.repeat(64))!.rel, 'c.png');
+  t.is(s.overlaySource('a'.repeat(64)), null, 'only the last two keep their image path');
+  for (const junk of [null, 42, 'text', [], { prediction: { f1: 'high' } }, { image: { sha256: 'short' }, prediction: { f1: 0.5 } }]) t.is(s.ingest('result', junk), null);
+  t.is(s.ingest('digest', { images: 3 }), null, 'topics the page does not show');
+  t.is(s.ingest('alert', { state: 'bogus' }), null);
+  t.is(s.snapshot().history.length, 3);
+});
