@@ -40,6 +40,7 @@ export class Publisher {
   private client: MqttClient | null = null;
   private readonly inflight = new Set<string>();
   private failures = 0;
+  private stopping = false;
   published = 0;
   lastError: string | null = null;
 
@@ -69,7 +70,7 @@ export class Publisher {
     const client = mqtt.connect(this.o.url, opts);
     this.client = client;
     client.on('connect', () => this.onConnect());
-    client.on('close', () => { if (this.failures === 0) this.d.log.warn('broker connection closed; reconnecting', { url: redactUrl(this.o.url) }); });
+    client.on('close', () => { if (this.failures === 0 && !this.stopping) this.d.log.warn('broker connection closed; reconnecting', { url: redactUrl(this.o.url) }); });
     client.on('error', (err) => this.onError(err));
   }
 
@@ -99,6 +100,7 @@ export class Publisher {
   async stop(finalAvailability: object, timeoutMs: number): Promise<void> {
     const client = this.client;
     if (!client) return;
+    this.stopping = true;
     const deadline = Date.now() + timeoutMs;
     while (client.connected && this.d.store.outboxDepth > 0 && Date.now() < deadline) {
       this.pump();

@@ -11,6 +11,7 @@ export interface AgentProcess {
   child: ChildProcess;
   logs: Record<string, unknown>[];
   stderr: string[];
+  /** Resolves when the process exits; rejects if it has not within 90 s (a hung agent fails the test, not the run). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   waitLog(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
@@ -44,7 +45,11 @@ export function startAgent(args: string[], env: Record<string, string> = {}): Ag
     }
   });
   child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`agent did not exit within 90 s; last logs: ${JSON.stringify(logs.slice(-3))}`)); }, 90_000);
+    child.once('exit', (code, signal) => { clearTimeout(timer); resolve({ code, signal }); });
+  });
+  exited.catch(() => {}); // observed by the test that awaits it
   return {
     child, logs, stderr, exited,
     async waitLog(msg, timeoutMs = 60_000) {

@@ -136,3 +136,41 @@ test.serial('site broker down at start and during the run: the agent keeps worki
     agent.child.kill('SIGKILL');
   }
 });
+
+test.serial('a wrong model does not kill the agent: it reports the error, stays up degraded, and stops cleanly', async (t) => {
+  const [watch, state] = [tmp('tg-w-'), tmp('tg-s-')];
+  const bad = join(tmp('tg-m-'), 'not-a-model.onnx');
+  writeFileSync(bad, 'definitely not an ONNX protobuf');
+  const port = await freePort();
+  const agent = startAgent(['--watch', watch, '--mqtt', `embedded://127.0.0.1:${port}`, '--state', state, '--instrument', 'bad-1', '--model', bad]);
+  let sub: Awaited<ReturnType<typeof collector>> | undefined;
+  try {
+    const logged = await agent.waitLog('cannot load models; agent stays up, degraded, and retries every 30 s');
+    t.regex(String(logged.error), /not-a-model\.onnx/);
+    await agent.waitLog('temguard running');
+    sub = await collector(`mqtt://127.0.0.1:${port}`, 'temguard/bad-1/#');
+    await waitFor(() => of(sub!.messages, 'status').some((m) => m.payload.state === 'degraded'), 10_000, 'degraded status');
+    const status = of(sub.messages, 'status').find((m) => m.payload.state === 'degraded')!;
+    t.regex(String(status.payload.reason), /not-a-model\.onnx/, 'the retained status says why');
+    copyFileSync((await sampleImages(1))[0]!, join(watch, 'waits.png'));
+    await new Promise((r) => setTimeout(r, 1500));
+    t.is(of(sub.messages, 'result').length, 0, 'no result without a model; the image waits on disk');
+    agent.child.kill('SIGTERM');
+    t.is((await agent.exited).code, 0);
+  } finally {
+    agent.child.kill('SIGKILL');
+    await sub?.close();
+  }
+});
+
+test.serial('bad command lines fail fast with one clear line: missing watch dir, broken config', async (t) => {
+  const missing = startAgent(['--watch', '/nonexistent/acquisition', '--mqtt', `embedded://127.0.0.1:${await freePort()}`, '--state', tmp('tg-s-')]);
+  t.is((await missing.exited).code, 1);
+  t.regex(missing.stderr.join(''), /\/nonexistent\/acquisition is not a directory/);
+  const cfgFile = join(tmp('tg-c-'), 'bad.yaml');
+  writeFileSync(cfgFile, 'queue:\n  capacity: lots\n');
+  const broken = startAgent(['--config', cfgFile]);
+  t.is((await broken.exited).code, 1);
+  t.regex(broken.stderr.join(''), /line 2: queue\.capacity: expected a number/);
+  t.false(broken.stderr.join('').includes('    at '), 'no stack trace');
+});
