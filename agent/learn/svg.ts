@@ -26,7 +26,8 @@ export interface PlotOptions {
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const fmt = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+/** Tick label with enough decimals to tell ticks `step` apart. */
+const fmt = (v: number, step: number): string => v.toFixed(Math.min(6, Math.max(0, 1 - Math.floor(Math.log10(Math.abs(step) || 1)))));
 
 function extent(series: readonly Series[], key: 'x' | 'y'): [number, number] {
   let lo = Infinity, hi = -Infinity;
@@ -44,9 +45,10 @@ export function plot(series: readonly Series[], o: PlotOptions): string {
   const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`, `<rect width="${W}" height="${H}" fill="white"/>`];
   parts.push(`<text x="${W / 2 - R / 2}" y="20" text-anchor="middle" font-size="14">${esc(o.title)}</text>`);
   for (let k = 0; k <= 5; k++) {
-    const xv = x0 + ((x1 - x0) * k) / 5, yv = y0 + ((y1 - y0) * k) / 5;
-    parts.push(`<line x1="${sx(xv)}" y1="${T}" x2="${sx(xv)}" y2="${H - B}" stroke="#eee"/><text x="${sx(xv)}" y="${H - B + 16}" text-anchor="middle">${fmt(xv)}</text>`);
-    parts.push(`<line x1="${L}" y1="${sy(yv)}" x2="${W - R}" y2="${sy(yv)}" stroke="#eee"/><text x="${L - 6}" y="${sy(yv) + 4}" text-anchor="end">${fmt(yv)}</text>`);
+    const xs = (x1 - x0) / 5, ys = (y1 - y0) / 5;
+    const xv = x0 + xs * k, yv = y0 + ys * k;
+    parts.push(`<line x1="${sx(xv)}" y1="${T}" x2="${sx(xv)}" y2="${H - B}" stroke="#eee"/><text x="${sx(xv)}" y="${H - B + 16}" text-anchor="middle">${fmt(xv, xs)}</text>`);
+    parts.push(`<line x1="${L}" y1="${sy(yv)}" x2="${W - R}" y2="${sy(yv)}" stroke="#eee"/><text x="${L - 6}" y="${sy(yv) + 4}" text-anchor="end">${fmt(yv, ys)}</text>`);
   }
   parts.push(`<rect x="${L}" y="${T}" width="${W - L - R}" height="${H - T - B}" fill="none" stroke="#333"/>`);
   parts.push(`<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">${esc(o.xlabel)}</text>`);
