@@ -11,8 +11,11 @@ export interface AgentProcess {
   child: ChildProcess;
   logs: Record<string, unknown>[];
   stderr: string[];
-  /** Resolves when the process exits; rejects if it has not within 90 s (a hung agent fails the test, not the run). */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * Resolves when the process exits; rejects (and kills it) if it has not within 90 s of the
+   * first time a test asks, so a hung agent fails its test instead of hanging the run.
+   */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   waitLog(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
@@ -45,13 +48,15 @@ export function startAgent(args: string[], env: Record<string, string> = {}): Ag
     }
   });
   child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  let bounded: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | null = null;
+  const exited = () => (bounded ??= new Promise((resolve, reject) => {
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`agent did not exit within 90 s; last logs: ${JSON.stringify(logs.slice(-3))}`)); }, 90_000);
-    child.once('exit', (code, signal) => { clearTimeout(timer); resolve({ code, signal }); });
-  });
-  exited.catch(() => {}); // observed by the test that awaits it
+    exit.then((r) => { clearTimeout(timer); resolve(r); });
+  }));
   return {
-    child, logs, stderr, exited,
+    child, logs, stderr,
+    get exited() { return exited(); },
     async waitLog(msg, timeoutMs = 60_000) {
       let found: Record<string, unknown> | undefined;
       await waitFor(() => { found = logs.find((l) => l.msg === msg); return !!found || child.exitCode !== null; }, timeoutMs, `log "${msg}"`);
