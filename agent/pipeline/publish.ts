@@ -109,7 +109,7 @@ export class Publisher {
     if (client.connected) {
       await Promise.race([
         client.publishAsync(`${this.o.root}/availability`, JSON.stringify(finalAvailability), { qos: 1, retain: true }).catch(() => undefined),
-        sleep(Math.max(100, deadline - Date.now())),
+        sleep(Math.max(100, deadline - Date.now()), true),
       ]);
     }
     await client.endAsync(true).catch(() => undefined);
@@ -159,6 +159,7 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** unref: a bound that lost its race must not keep the process alive. */
+function sleep(ms: number, unref = false): Promise<void> {
+  return new Promise((r) => { const t = setTimeout(r, ms); if (unref) t.unref(); });
 }
