@@ -42,6 +42,15 @@ export interface SimParams {
 
 export type Focus = 'under' | 'over';
 
+/**
+ * 8-bit export levels like the real set's (docs/sim/stats.md: per image, the 0.5 % percentile
+ * lies at grey 9–98 and the 99.5 % one at 115–240, 10th–90th percentiles).
+ */
+function displayLevels(rng: Rng): { lo8: number; hi8: number } {
+  const lo8 = Math.round(rng.uniform(8, 100));
+  return { lo8, hi8: Math.min(250, lo8 + Math.round(rng.uniform(90, 170))) };
+}
+
 const logUniform = (rng: Rng, lo: number, hi: number): number => Math.exp(rng.uniform(Math.log(lo), Math.log(hi)));
 
 /** The common steel session; `sign` −1 under-focus, +1 over-focus. */
@@ -92,7 +101,7 @@ function steel(rng: Rng, sign: number, name: string, size: number): SimParams {
       specksPerUm2: rng.uniform(50, 300),
     },
     texture: false,
-    display: { lo8: Math.round(rng.uniform(25, 75)), hi8: Math.round(rng.uniform(165, 225)) },
+    display: displayLevels(rng),
   };
 }
 

@@ -91,7 +91,7 @@ function svgPlot(title: string, xLabel: string, yLabel: string, series: { name: 
     const out: string[] = [];
     for (let i = 0; i <= 4; i++) {
       const v = lo + ((hi - lo) * i) / 4;
-      const label = log ? `1e${v.toFixed(1)}` : v.toFixed(2);
+      const label = log ? Number((10 ** v).toPrecision(2)).toString() : Number(v.toPrecision(3)).toString();
       if (axis === 'x') { const p = L + (i / 4) * (W - L - R); out.push(`<text x="${p}" y="${H - B + 18}" font-size="11" text-anchor="middle">${label}</text>`); }
       else { const p = H - B - (i / 4) * (H - T - B); out.push(`<text x="${L - 6}" y="${p + 4}" font-size="11" text-anchor="end">${label}</text>`); }
     }
@@ -167,11 +167,11 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|---|---|',
     ...stats.map((s) => `| ${s.group} | ${f(s.slopeLow)} | ${f(s.slopeHigh)} | ${bands.map(([lo, hi]) => f(band(s.raps, lo, hi), 4)).join(' | ')} |`),
     '',
-    '## Per real image',
+    '## Per image',
     '',
-    '| image | nm/px | sd | skew | slope low | slope high |',
-    '|---|---|---|---|---|---|',
-    ...real.map((s) => { const g = groupStats('x', [s]); return `| ${s.name} | ${s.pixelNm ?? '?'} | ${f(g.moments.sd, 1)} | ${f(g.moments.skew)} | ${f(g.slopeLow)} | ${f(g.slopeHigh)} |`; }),
+    '| image | nm/px | mean | sd | skew | slope low | slope high |',
+    '|---|---|---|---|---|---|---|',
+    ...[...real, ...sims].map((s) => { const g = groupStats('x', [s]); return `| ${s.group === 'real' ? s.name : 'SIM ' + s.name} | ${s.pixelNm === null ? '?' : Number(s.pixelNm.toFixed(3))} | ${f(g.moments.mean, 1)} | ${f(g.moments.sd, 1)} | ${f(g.moments.skew)} | ${f(g.slopeLow)} | ${f(g.slopeHigh)} |`; }),
     '',
   ];
   await writeFile(join(out, 'stats.md'), lines.join('\n'));
