@@ -114,7 +114,7 @@ test('same seed, same forest; a corrupt forest is refused with the node named', 
   const dir = await mkdtemp(join(tmpdir(), 'forest-'));
   const path = join(dir, 'c.json');
   const right = Buffer.from(a.targets.f1.right, 'base64');
-  right.writeInt32LE(1 << 20, 0); // root's right child far outside the forest
+  right.writeUInt16LE(65535, 0); // root's right child far outside the forest
   await writeModel(path, { ...a, targets: { ...a.targets, f1: { ...a.targets.f1, right: right.toString('base64') } } }, { name: 'c' });
   await t.throwsAsync(loadForest(path, { threshold: 0.5 }), { instanceOf: ForestError, message: /target "f1": forest node 0 points outside the forest/ });
 });
