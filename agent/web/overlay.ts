@@ -22,7 +22,8 @@ export interface OverlayOptions {
   maxSide?: number;
   /** png (default; palette-quantised, so a 1024 px overlay stays well under 1 MB) or jpeg. */
   format?: 'png' | 'jpeg';
-  /** Percentiles of the frame mapped to black and white. Default [0.5, 99.5]. */
+  /** Percentiles of the frame mapped to black and white. Default [0.1, 99.9]: enough to ignore
+   *  hot pixels and dark borders, gentle enough not to exaggerate the noise of an 8-bit image. */
   contrast?: [number, number];
   /** JPEG quality, 1..100. Default 82. */
   quality?: number;
@@ -50,7 +51,7 @@ export async function renderOverlay(frame: Frame, items: readonly OverlayItem[],
   const scale = Math.min(1, maxSide / Math.max(frame.width, frame.height));
   const width = Math.max(1, Math.round(frame.width * scale));
   const height = Math.max(1, Math.round(frame.height * scale));
-  const gray = toDisplay8(frame, opts.contrast ?? [0.5, 99.5]);
+  const gray = toDisplay8(frame, opts.contrast ?? [0.1, 99.9]);
   const base = await sharp(gray, { raw: { width: frame.width, height: frame.height, channels: 1 } })
     .resize(width, height, { fit: 'fill', kernel: scale < 1 ? 'lanczos3' : 'nearest' })
     .toColourspace('srgb')
@@ -168,4 +169,28 @@ function outlineLayer(items: readonly OverlayItem[], width: number, height: numb
 function hexRgb(hex: string): [number, number, number] {
   const n = parseInt(hex.slice(1), 16);
   return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+export interface ThumbnailOptions {
+  /** Longest side in pixels. Default 256. */
+  maxSide?: number;
+  /** Upper bound on the encoded size (an MQTT message should stay small). Default 48 kB. */
+  maxBytes?: number;
+}
+
+/**
+ * A JPEG overlay guaranteed to fit in `maxBytes`, for publishing on an MQTT topic: lowers the
+ * JPEG quality first, then the size, until it fits. Throws only if even 32 px does not fit.
+ */
+export async function renderThumbnail(frame: Frame, items: readonly OverlayItem[], opts: ThumbnailOptions = {}): Promise<Buffer> {
+  const maxBytes = opts.maxBytes ?? 48_000;
+  let side = opts.maxSide ?? 256;
+  for (;;) {
+    for (const quality of [75, 55, 35]) {
+      const jpg = await renderOverlay(frame, items, { maxSide: side, format: 'jpeg', quality });
+      if (jpg.length <= maxBytes) return jpg;
+    }
+    if (side <= 32) throw new RangeError(`no thumbnail fits in ${maxBytes} bytes`);
+    side = Math.max(32, Math.floor(side * 0.7));
+  }
 }

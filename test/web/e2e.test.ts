@@ -122,6 +122,9 @@ async function liveView(t: import('ava').ExecutionContext): Promise<void> {
   t.regex((await page.locator('#latest-f1').textContent())!, new RegExp(f1At(N - 1).toFixed(2)));
   await page.waitForFunction(() => { const i = document.getElementById('overlay') as HTMLImageElement; return !i.hidden && i.complete && i.naturalWidth > 0; }, undefined, { timeout: 20_000 });
   t.is(await page.locator('#overlay').evaluate((i: HTMLImageElement) => i.naturalWidth), 768);
+  const full = await page.locator('#overlay-link').getAttribute('href');
+  t.regex(full!, /^\/overlay\/[0-9a-f]{64}\.png$/, 'the overlay links to its full PNG');
+  t.is((await page.request.get(new URL(full!, web.url).href)).headers()['content-type'], 'image/png');
   await page.waitForFunction(() => document.querySelectorAll('#errors li .err-msg').length === 1, undefined, { timeout: 10_000 });
   t.is(await page.locator('#errors img').count(), 0, 'a hostile file name is shown as text, not HTML');
   t.regex((await page.locator('#errors .err-msg').textContent())!, /<img src=x onerror=alert\(1\)>\.dm4/);

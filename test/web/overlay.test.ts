@@ -2,7 +2,7 @@ import test from 'ava';
 import sharp from 'sharp';
 import { decodeFile } from '../../agent/pipeline/decode.js';
 import type { Frame } from '../../agent/types.js';
-import { renderOverlay, scoreColour, toDisplay8 } from '../../agent/web/overlay.js';
+import { renderOverlay, renderThumbnail, scoreColour, toDisplay8 } from '../../agent/web/overlay.js';
 import { temImages } from '../helpers/data.js';
 
 /** A real TEM frame when ../shared is present, else a textured synthetic one of the same size. */
@@ -97,4 +97,16 @@ test('jpeg output, small frames are not enlarged, and bad input is a clear error
   t.deepEqual([meta.width, meta.height], [40, 30], 'not scaled up; absurd box coordinates are clamped');
   await t.throwsAsync(renderOverlay({ ...tiny, width: 41 }, []), { instanceOf: RangeError, message: /does not match/ });
   await t.throwsAsync(renderOverlay(tiny, [], { maxSide: 3 }), { instanceOf: RangeError, message: /maxSide/ });
+});
+
+test('thumbnails fit their byte budget, shrinking quality then size', async (t) => {
+  const frame = await sampleFrame();
+  const items = [{ box: [100, 100, 300, 260], score: 0.95 }];
+  const normal = await renderThumbnail(frame, items);
+  t.true(normal.length <= 48_000, `${normal.length} bytes`);
+  t.is(Math.max((await sharp(normal).metadata()).width!, (await sharp(normal).metadata()).height!), 256);
+  const tight = await renderThumbnail(frame, items, { maxBytes: 4000 });
+  t.true(tight.length <= 4000, `${tight.length} bytes`);
+  t.true((await sharp(tight).metadata()).width! < 256, 'had to shrink');
+  await t.throwsAsync(renderThumbnail(frame, items, { maxBytes: 50 }), { instanceOf: RangeError, message: /fits in 50 bytes/ });
 });

@@ -128,7 +128,13 @@ function renderLatest() {
     img.dataset.src = src;
     // Load off-screen first so the old image stays until the new one is ready.
     const next = new Image();
-    next.onload = () => { if (img.dataset.src === src) { img.src = src; img.hidden = false; $('overlay-msg').hidden = true; } };
+    next.onload = () => {
+      if (img.dataset.src !== src) return;
+      img.src = src;
+      img.hidden = false;
+      $('overlay-link').href = `/overlay/${p.sha256}.png`;
+      $('overlay-msg').hidden = true;
+    };
     next.onerror = () => overlayFailed(src);
     next.src = src;
   }
