@@ -1,7 +1,8 @@
 /**
  * Native reader for the TIFFs scientific cameras write: one image (first IFD), strips or
  * tiles, uncompressed / Deflate / LZW / PackBits, horizontal predictor, 8-64 bit integer or
- * float samples, either byte order, with XResolution/ResolutionUnit for the pixel size.
+ * float samples, either byte order, with the pixel size from FEI/Thermo metadata, ImageJ's
+ * description or XResolution/ResolutionUnit.
  * libvips (sharp) converts some of these (float64, signed, 32-bit int) on the way, so they
  * are read here byte-exact; layouts this reader does not handle (JPEG-in-TIFF, palettes,
  * BigTIFF, planar colour) report 'unsupported' with `fallback: true` and decode.ts hands the
@@ -9,6 +10,7 @@
  */
 import { inflateSync } from 'node:zlib';
 import type { PixelType } from '../types.js';
+import { pixelSizeNm } from './calibration.js';
 import { DecodeError } from './errors.js';
 import { lzwDecode } from './lzw.js';
 import { BYTES_PER_SAMPLE, luminance, toFloatPixels, typedView, type Pixels } from './pixels.js';
@@ -28,7 +30,15 @@ export interface TiffImage extends Pixels {
   resolutionNm?: { x: number; y: number };
 }
 
-interface Ifd { get(tag: number): number[] | undefined }
+interface Ifd {
+  get(tag: number): number[] | undefined;
+  /** ASCII tags we read for calibration (ImageDescription, FEI/Thermo metadata). */
+  text(tag: number): string | undefined;
+}
+
+/** Text tags worth reading: 270 ImageDescription (ImageJ), 34680/34682 FEI/Thermo Fisher INI metadata. */
+const TEXT_TAGS = new Set([270, 34680, 34682]);
+const MAX_TEXT = 1 << 20;
 
 const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8 };
 
@@ -42,19 +52,25 @@ function readIfd(src: ByteSource, le: boolean): Ifd {
   if (n === 0 || n > 4096) throw new DecodeError('corrupt', `TIFF IFD with ${n} entries`);
   const entries = src.read(offset + 2, n * 12);
   const tags = new Map<number, number[]>();
+  const texts = new Map<number, string>();
   for (let i = 0; i < n; i++) {
     const e = entries.subarray(i * 12, i * 12 + 12);
     const tag = le ? e.readUInt16LE(0) : e.readUInt16BE(0);
     const type = le ? e.readUInt16LE(2) : e.readUInt16BE(2);
     const count = le ? e.readUInt32LE(4) : e.readUInt32BE(4);
     const size = TYPE_SIZE[type];
-    if (!size || type === 2 || type === 7) continue; // ASCII/UNDEFINED/unknown: not needed
+    if (type === 2 && TEXT_TAGS.has(tag) && count <= MAX_TEXT) {
+      const at = count <= 4 ? -1 : le ? e.readUInt32LE(8) : e.readUInt32BE(8);
+      texts.set(tag, (at < 0 ? e.subarray(8, 8 + count) : src.read(at, count)).toString('latin1').replace(/\0+$/, ''));
+      continue;
+    }
+    if (!size || type === 2 || type === 7) continue; // other ASCII/UNDEFINED/unknown: not needed
     if (count > 1 << 24) throw new DecodeError('corrupt', `TIFF tag ${tag} claims ${count} values`);
     const bytes = size * count;
     const data = bytes <= 4 ? e.subarray(8, 8 + bytes) : src.read(le ? e.readUInt32LE(8) : e.readUInt32BE(8), bytes);
     tags.set(tag, decodeValues(data, type, count, le));
   }
-  return { get: (t) => tags.get(t) };
+  return { get: (t) => tags.get(t), text: (t) => texts.get(t) };
 }
 
 function decodeValues(d: Buffer, type: number, count: number, le: boolean): number[] {
@@ -175,6 +191,34 @@ function checkPlausibleSize(fileSize: number, counts: number[], offsets: number[
   if (limit < needed) throw new DecodeError(compression === 1 ? 'truncated' : 'corrupt', `TIFF blocks hold ${stored} bytes, the image needs ${needed}`);
 }
 
+/**
+ * Pixel size in nm, from the first source that states one: FEI/Thermo Fisher metadata
+ * ([Scan] PixelWidth/PixelHeight in metres), ImageJ's description (unit=... with the
+ * resolution tags in pixels per that unit), then the plain resolution tags.
+ */
+function calibration(ifd: Ifd): { x: number; y: number } | undefined {
+  return feiPixelSize(ifd) ?? imageJPixelSize(ifd) ?? resolution(ifd);
+}
+
+function feiPixelSize(ifd: Ifd): { x: number; y: number } | undefined {
+  const text = ifd.text(34682) ?? ifd.text(34680);
+  if (!text) return undefined;
+  const x = Number(/^\s*PixelWidth\s*=\s*([-+0-9.eE]+)/m.exec(text)?.[1]);
+  const y = Number(/^\s*PixelHeight\s*=\s*([-+0-9.eE]+)/m.exec(text)?.[1] ?? x);
+  return x > 0 && y > 0 && Number.isFinite(x) && Number.isFinite(y) ? { x: x * 1e9, y: y * 1e9 } : undefined;
+}
+
+function imageJPixelSize(ifd: Ifd): { x: number; y: number } | undefined {
+  const desc = ifd.text(270);
+  if (!desc || !desc.startsWith('ImageJ=')) return undefined;
+  const unit = /^unit=(.*)$/m.exec(desc)?.[1]?.trim().replace(/\\u00B5/gi, '\u00b5');
+  const xr = ifd.get(282)?.[0];
+  const yr = ifd.get(283)?.[0] ?? xr;
+  if (!unit || !xr || !yr) return undefined;
+  const size = pixelSizeNm(1 / xr, 1 / yr, unit);
+  return size ? { x: size.x, y: size.y } : undefined;
+}
+
 /** Physical pixel size from the resolution tags; null for "no unit" or implausible (screen DPI) values. */
 function resolution(ifd: Ifd): { x: number; y: number } | undefined {
   const unit = ifd.get(296)?.[0] ?? 2;
@@ -258,6 +302,6 @@ export function readTiff(src: ByteSource, opts: TiffOptions): TiffImage {
   }
   const view = typedView(raw, dtype, le);
   const px = spp === 1 ? toFloatPixels(view, dtype === 'float16') : luminance(view, spp, width * height);
-  const res = resolution(ifd);
+  const res = calibration(ifd);
   return { ...px, width, height, dtype, ...(res ? { resolutionNm: res } : {}) };
 }

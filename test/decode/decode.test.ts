@@ -121,6 +121,21 @@ test('TIFF resolution in cm gives the pixel size in nm; 72 dpi does not', async 
   t.is((await decodeFile(q)).pixelSize, null);
 });
 
+test('TIFF pixel size from FEI/Thermo metadata and from ImageJ descriptions', async (t) => {
+  const v = ramp(16, (i) => i);
+  const fei = join(dir, 'fei.tif');
+  const ini = '[User]\r\nDate=01/02/2026\r\n[Scan]\r\nPixelWidth=2.5e-10\r\nPixelHeight=5e-10\r\n';
+  writeFileSync(fei, writeTiff({ width: 4, height: 4, dtype: 'uint16', values: v, text: { 34682: ini }, resolution: { x: 72, y: 72, unit: 2 } }));
+  const f = await decodeFile(fei);
+  t.true(Math.abs(f.pixelSize!.x - 0.25) < 1e-9 && Math.abs(f.pixelSize!.y - 0.5) < 1e-9, JSON.stringify(f.pixelSize));
+  const ij = join(dir, 'imagej.tif');
+  writeFileSync(ij, writeTiff({ width: 4, height: 4, dtype: 'uint8', values: v, text: { 270: 'ImageJ=1.54f\nunit=\\u00B5m\n' }, resolution: { x: 500, y: 500, unit: 1 } }));
+  t.deepEqual((await decodeFile(ij)).pixelSize, { x: 2, y: 2, unit: 'nm' });
+  const plain = join(dir, 'unitless.tif');
+  writeFileSync(plain, writeTiff({ width: 4, height: 4, dtype: 'uint8', values: v, text: { 270: 'just a description' }, resolution: { x: 500, y: 500, unit: 1 } }));
+  t.is((await decodeFile(plain)).pixelSize, null, 'resolution without a unit is not a pixel size');
+});
+
 test('pixel size overrides: glob on the basename, unit conversion, file calibration wins', async (t) => {
   const p = join(dir, 'cam 0001.tif');
   writeFileSync(p, writeTiff({ width: 4, height: 4, dtype: 'uint8', values: ramp(16, (i) => i) }));

@@ -56,6 +56,8 @@ export interface TiffSpec {
   tile?: number;
   /** Pixels per unit; unit 1 none, 2 inch, 3 cm. */
   resolution?: { x: number; y: number; unit: 1 | 2 | 3 };
+  /** ASCII tags, e.g. 270 ImageDescription or 34682 FEI metadata. */
+  text?: Record<number, string>;
 }
 
 const SAMPLE_FORMAT: Record<PixelType, [bits: number, format: number]> = {
@@ -93,6 +95,7 @@ export function writeTiff(spec: TiffSpec): Buffer {
     [256, 4, [spec.width]], [257, 4, [spec.height]], [258, 3, new Array(spp).fill(bits)], [259, 3, [spec.compression ?? 1]],
     [262, 3, [spp >= 3 ? 2 : 1]], [277, 3, [spp]], [284, 3, [1]], [339, 3, new Array(spp).fill(fmt)],
   ];
+  for (const [tag, txt] of Object.entries(spec.text ?? {})) entries.push([Number(tag), 2, Array.from(Buffer.from(txt + '\0', 'latin1'))]);
   if (spec.resolution) entries.push([282, 5, [spec.resolution.x]], [283, 5, [spec.resolution.y]], [296, 3, [spec.resolution.unit]]);
   let offset = 8;
   const offsets = data.map((d) => { const o = offset; offset += d.length; return o; });
@@ -113,9 +116,10 @@ export function writeTiff(spec: TiffSpec): Buffer {
   entries.forEach(([tag, type, values], i) => {
     const e = 2 + i * 12;
     u16(ifd, tag, e); u16(ifd, type, e + 2); u32(ifd, values.length, e + 4);
-    const vb = Buffer.alloc(values.length * (type === 3 ? 2 : type === 4 ? 4 : 8));
+    const vb = Buffer.alloc(values.length * (type === 2 ? 1 : type === 3 ? 2 : type === 4 ? 4 : 8));
     values.forEach((v, k) => {
-      if (type === 3) u16(vb, v, k * 2);
+      if (type === 2) vb[k] = v;
+      else if (type === 3) u16(vb, v, k * 2);
       else if (type === 4) u32(vb, v, k * 4);
       else { const den = v < 4e6 ? 1000 : 1; u32(vb, Math.round(v * den), k * 8); u32(vb, den, k * 8 + 4); }
     });
