@@ -124,7 +124,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     const asset = assets.get(path);
     if (asset) return send(res, 200, asset.type, asset.body, { 'cache-control': 'no-cache' }, req.method === 'HEAD');
     if (path === '/api/state') return sendJson(res, 200, state.snapshot());
-    if (path === '/events') return openStream(req, res);
+    if (path === '/events') return req.method === 'HEAD' ? send(res, 200, 'text/event-stream', '', {}, true) : openStream(req, res);
     const m = /^\/overlay\/(latest|[0-9a-f]{64})\.(png|jpe?g)$/.exec(path);
     if (m) return serveOverlay(res, m[1] === 'latest' ? undefined : m[1], m[2] === 'png' ? 'png' : 'jpeg', req.method === 'HEAD');
     return sendJson(res, 404, { error: `no such page: ${path.slice(0, 100)}` });

@@ -146,5 +146,6 @@ async function liveView(t: import('ava').ExecutionContext): Promise<void> {
   t.deepEqual(external, [], 'no request leaves the server');
   t.deepEqual(problems, []);
   const weight = await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => !/\/overlay\//.test(e.name)).reduce((s, e) => s + (e as PerformanceResourceTiming).encodedBodySize, 0));
-  t.log(`page weight without the overlay image: ${weight} bytes`);
+  const nav = await page.evaluate(() => { const n = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming; return { dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd }; });
+  t.log(`page weight without the overlay image: ${weight} bytes; last (re)load: DOMContentLoaded ${nav.dcl.toFixed(0)} ms, load ${nav.load.toFixed(0)} ms`);
 }
