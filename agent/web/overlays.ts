@@ -5,6 +5,8 @@
  * are values (a reason for a 404), not exceptions, so a deleted or corrupt file cannot
  * take the server down.
  */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { decodeFile, type DecodeOptions } from '../pipeline/decode.js';
 import type { Frame } from '../types.js';
 import { renderOverlay, type OverlayItem } from './overlay.js';
@@ -45,19 +47,26 @@ export class OverlayService {
   private async render(src: OverlaySource, format: OverlayFormat): Promise<OverlayOutcome> {
     let frame: Frame;
     try {
+      // Acquisition software often rewrites one file name (e.g. "current.tif"): boxes found on
+      // the old image must not be drawn on the new one.
+      const sha = createHash('sha256').update(await readFile(src.path)).digest('hex');
+      if (sha !== src.sha256) return this.fail(src, format, `image ${src.rel} has changed since it was analysed`);
       frame = await (this.o.decodeFile ?? decodeFile)(src.path, this.o.decode);
     } catch (err) {
-      this.forgetLater(src, format);
-      return { ok: false, reason: `cannot read image ${src.rel}: ${(err as Error).message}` };
+      return this.fail(src, format, `cannot read image ${src.rel}: ${(err as Error).message}`);
     }
     try {
       const items: OverlayItem[] = src.items;
       const body = await renderOverlay(frame, items, { maxSide: this.o.maxSide ?? 1024, format });
       return { ok: true, body, format };
     } catch (err) {
-      this.forgetLater(src, format);
-      return { ok: false, reason: `cannot render overlay of ${src.rel}: ${(err as Error).message}` };
+      return this.fail(src, format, `cannot render overlay of ${src.rel}: ${(err as Error).message}`);
     }
+  }
+
+  private fail(src: OverlaySource, format: OverlayFormat, reason: string): OverlayOutcome {
+    this.forgetLater(src, format);
+    return { ok: false, reason };
   }
 
   /** A failure is not cached for good: the file may be readable again later (a remounted share). */

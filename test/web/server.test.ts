@@ -1,7 +1,8 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import mqtt from 'mqtt';
 import sharp from 'sharp';
 import { silentLogger } from '../../agent/log.js';
@@ -163,6 +164,16 @@ test('overlays: latest and by hash, PNG and JPEG, bounded; unreadable images giv
   const reason = ((await gone.json()) as { error: string }).error;
   t.regex(reason, /cannot read image gone\.png/);
   t.is((await fetch(new URL(`overlay/${img.sha256}.png`, s.web.url))).status, 200, 'the earlier overlay is still served, the server is fine');
+
+  // The acquisition software rewrote the file after analysis: the old boxes must not be drawn on it.
+  const dir = mkdtempSync(join(tmpdir(), 'tg-web-rewrite-'));
+  const current = join(dir, 'current.png');
+  copyFileSync(img.path, current);
+  await s.publish('result', resultMsg({ ...img, path: current, rel: 'current.png', sha256: 'b'.repeat(64), f1: 0.5, items }));
+  await waitFor(async () => (await s.state()).history.length === 3, 10_000, 'third result in');
+  const changed = await fetch(new URL(`overlay/${'b'.repeat(64)}.jpg`, s.web.url));
+  t.is(changed.status, 404);
+  t.regex(((await changed.json()) as { error: string }).error, /current\.png has changed since it was analysed/);
 });
 
 test('history is bounded and results without a valid hash are ignored', async (t) => {
