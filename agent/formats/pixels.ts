@@ -87,16 +87,40 @@ interface Stats { min: number; max: number; mean: number }
 
 // One loop per element type, on purpose: a single loop fed several typed-array kinds goes
 // polymorphic in V8 and runs several times slower (measured: 11 ns vs 1-2 ns per pixel).
+// 8- and 16-bit data are read a 32-bit word (4 or 2 pixels) at a time: half or a quarter of
+// the loads and bounds checks, 1.4-2x faster on 1024^2 u8 and 4096^2 u16 (bench/decode).
 function statsU8(src: Uint8Array): Stats {
+  const n = src.length;
   let min = src[0]!, max = min, sum = 0;
-  for (let i = 0; i < src.length; i++) { const v = src[i]!; if (v < min) min = v; else if (v > max) max = v; sum += v; }
-  return { min, max, mean: sum / src.length };
+  const m = src.byteOffset % 4 === 0 ? n >> 2 : 0;
+  const words = m > 0 ? new Uint32Array(src.buffer, src.byteOffset, m) : new Uint32Array(0);
+  for (let i = 0; i < m; i++) {
+    const w = words[i]!;
+    const a = w & 0xff, b = (w >>> 8) & 0xff, c = (w >>> 16) & 0xff, d = w >>> 24;
+    if (a < min) min = a; if (a > max) max = a;
+    if (b < min) min = b; if (b > max) max = b;
+    if (c < min) min = c; if (c > max) max = c;
+    if (d < min) min = d; if (d > max) max = d;
+    sum += a + b + c + d;
+  }
+  for (let i = m * 4; i < n; i++) { const v = src[i]!; if (v < min) min = v; if (v > max) max = v; sum += v; }
+  return { min, max, mean: sum / n };
 }
 
 function statsU16(src: Uint16Array): Stats {
+  const n = src.length;
   let min = src[0]!, max = min, sum = 0;
-  for (let i = 0; i < src.length; i++) { const v = src[i]!; if (v < min) min = v; else if (v > max) max = v; sum += v; }
-  return { min, max, mean: sum / src.length };
+  const m = src.byteOffset % 4 === 0 ? n >> 1 : 0;
+  const words = m > 0 ? new Uint32Array(src.buffer, src.byteOffset, m) : new Uint32Array(0);
+  for (let i = 0; i < m; i++) {
+    const w = words[i]!;
+    const a = w & 0xffff, b = w >>> 16; // host order is little-endian: a is the earlier pixel
+    if (a < min) min = a; if (a > max) max = a;
+    if (b < min) min = b; if (b > max) max = b;
+    sum += a + b;
+  }
+  for (let i = m * 2; i < n; i++) { const v = src[i]!; if (v < min) min = v; if (v > max) max = v; sum += v; }
+  return { min, max, mean: sum / n };
 }
 
 function statsI16(src: Int16Array): Stats {

@@ -70,3 +70,26 @@ test('stats ignore NaN/Inf but keep them in the data; all-NaN is corrupt', (t) =
   const u = toFloatPixels(Uint32Array.from([4294967295, 0]));
   t.is(u.max, Math.fround(4294967295), 'stats describe the float32 data');
 });
+
+test('8/16-bit stats read word-wise: odd lengths, unaligned views, extremes anywhere', (t) => {
+  for (const n of [1, 2, 3, 5, 8, 13, 1001]) {
+    for (const offset of [0, 1, 2, 3]) {
+      const buf = new ArrayBuffer(offset * 2 + n * 2 + 8);
+      const u8 = new Uint8Array(buf, offset, n);
+      const u16 = new Uint16Array(buf, offset * 2, n);
+      u8.forEach((_, i) => { u8[i] = 100 + ((i * 37) % 50); });
+      u8[n - 1] = 255; u8[Math.floor(n / 2)] = 3;
+      let p = toFloatPixels(u8);
+      const e8 = Array.from(u8);
+      t.deepEqual([p.min, p.max], [Math.min(...e8), Math.max(...e8)], `u8 n=${n} offset=${offset}`);
+      t.true(Math.abs(p.mean - e8.reduce((a, b) => a + b, 0) / n) < 1e-9);
+      u16.forEach((_, i) => { u16[i] = 30000 + ((i * 977) % 3000); });
+      u16[0] = 65535; u16[n - 1] = 0;
+      p = toFloatPixels(u16);
+      const e16 = Array.from(u16);
+      t.deepEqual([p.min, p.max], n === 1 ? [0, 0] : [0, 65535], `u16 n=${n} offset=${offset}`);
+      t.true(Math.abs(p.mean - e16.reduce((a, b) => a + b, 0) / n) < 1e-9);
+      t.deepEqual(Array.from(p.data), e16);
+    }
+  }
+});
