@@ -117,6 +117,7 @@ async function liveView(t: import('ava').ExecutionContext): Promise<void> {
   t.is(await page.locator('#chart circle.pt.low').count(), low.length, 'low points are marked');
   t.is(await page.locator('#chart polygon.band').count(), 1, 'interval band drawn');
   t.is(await page.locator('#chart line.threshold').count(), 1, 'threshold line drawn');
+  await page.locator('#chart rect.alert-zone').waitFor({ timeout: 10_000 });
   await page.locator('#alert').waitFor({ state: 'visible', timeout: 10_000 });
   t.regex((await page.locator('#alert-hint').textContent())!, /check focus/);
   t.regex((await page.locator('#latest-f1').textContent())!, new RegExp(f1At(N - 1).toFixed(2)));

@@ -245,6 +245,16 @@ function renderChart() {
     return;
   }
 
+  // Alert periods, shaded: the current one up to now, the last ended one.
+  const zones = [];
+  if (view.alert) zones.push([Date.parse(view.alert.started), t1]);
+  if (view.lastEnded) zones.push([Date.parse(view.lastEnded.started), Date.parse(view.lastEnded.ended || view.lastEnded.ts)]);
+  for (const [a, b] of zones) {
+    if (!Number.isFinite(a) || !Number.isFinite(b) || b < t0 || a > t1) continue;
+    const xa = x(Math.max(a, t0));
+    root.append(svg('rect', { x: xa, y: m.t, width: Math.max(2, x(Math.min(b, t1)) - xa), height: ih, class: 'alert-zone' }));
+  }
+
   // Interval band: a polygon along hi, back along lo (only over points that carry one).
   const withI = pts.filter((p) => p.lo !== null && p.hi !== null);
   if (withI.length > 1) {
@@ -297,7 +307,7 @@ const HANDLERS = {
     renderLatest(); renderChart();
   },
   status(d) { view.status = d.status; view.alert = d.alert; renderStatus(); renderAlert(); renderHeader(); },
-  alert(d) { view.alert = d.alert; view.lastEnded = d.lastEnded; renderAlert(); renderHeader(); },
+  alert(d) { view.alert = d.alert; view.lastEnded = d.lastEnded; renderAlert(); renderHeader(); renderChart(); },
   'image-error'(d) {
     if (view.errors.some((e) => e.ts === d.ts && e.message === d.message)) return;
     view.errors.push(d); if (view.errors.length > 10) view.errors.shift(); renderErrors(); },
