@@ -3,11 +3,12 @@
  *
  * Physics: in bright field, electrons scattered outside the objective aperture are lost, so
  * the transmitted intensity falls as T = exp(−μ) with
- *   μ(r) = t(r)/λ_abs + m·max(0, M(r) + 0.3) + b·Σ exp(−((B(r) − c)/w)²)
- *   t(r)  foil thickness (nm): mean t0, a linear wedge g across the field, ±5 % undulation
+ *   μ(r) = t(r)/λ_abs + m·½(M + sqrt(M² + ½)) + b·Σ exp(−((B(r) − c)/w)²)
+ *   t(r)  foil thickness (nm): mean t0, a linear wedge g across the field, ±2 % undulation
  *   λ_abs effective absorption length (aperture-limited scattering), ~100–300 nm in steels
  *   M(r)  unit-RMS fractal noise with features 3–60 nm: dislocation-tangle / strain mottle,
- *         one-sided because strain only removes electrons (dark blotches, negative skew)
+ *         passed through a smooth ramp (≈ 0 for M ≪ 0, ≈ M for M ≫ 0) because strain only
+ *         removes electrons: dark blotches on a textured foil, negative skew
  *   B(r)  a very smooth field whose level sets are bend contours (dark bands of width w)
  * These features are mostly wider than the Fresnel fringe sqrt(λ|z|) ≈ 1–2.5 nm, so
  * they commute with propagation: T multiplies the propagated intensity instead of entering
@@ -53,9 +54,10 @@ export function backgroundTransmission(rng: Rng, n: number, fieldPx: number, pix
       const i = y * m + x;
       const px = (x + 0.5) * scale, py = (y + 0.5) * scale;
       const along = ((px - fieldPx / 2) * cw + (py - fieldPx / 2) * sw) / fieldPx;
-      const t = p.thicknessNm * (1 + p.wedge * along + 0.05 * undulation[i]!);
+      const t = p.thicknessNm * (1 + p.wedge * along + 0.02 * undulation[i]!);
       // One-sided: strain fields only ever scatter electrons out (dark blotches on a bright foil).
-      let v = t / p.absorptionNm + p.mottle * Math.max(0, mottle[i]! + 0.3);
+      const mo = mottle[i]!;
+      let v = t / p.absorptionNm + p.mottle * 0.5 * (mo + Math.sqrt(mo * mo + 0.5));
       if (levels.length) {
         const b = sampleLattice(bend, (x / m) * 3, (y / m) * 3);
         for (const c of levels) v += p.bendStrength * Math.exp(-(((b - c) / 0.08) ** 2));

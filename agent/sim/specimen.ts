@@ -14,7 +14,8 @@
  * Precipitates have a HIGHER potential than the matrix (Δφ = +σ·ΔV·c, ΔV ≈ 3–8 V) and
  * scatter more (Δμ = c/λ_p, λ_p = 60 nm), so their Fresnel contrast is opposite to a void's: a
  * detector can confuse them. Dislocation lines and loops are strain contrast: Δμ with a
- * Gaussian cross-section (1–3 nm). Specks (contamination, oxide) add potential and mass.
+ * Gaussian cross-section (0.6–1.5 nm). Specks (contamination, black-dot damage) add potential
+ * and mass; most of them cluster in patches.
  * Placement: cavities are darts (uniform, or a `clustering` fraction around cluster centres) in the 3-D foil (centre depth in [R, t − R]) rejected when
  * they would intersect another cavity (centre distance < R1 + R2 + 0.5 nm) or when their
  * projected centres are closer than the larger radius (a label inside another's outline).
@@ -210,10 +211,15 @@ export function addDistractors(rng: Rng, obj: LocalObject, pixelNm: number, sigm
     addLoop(obj, rng.uniform(0, n), rng.uniform(0, n), r, rng.uniform(0.3, 1), rng.uniform(0, Math.PI), 1.2 / pixelNm, rng.uniform(0.2, 0.5));
   }
   for (let i = rng.poisson(p.dislocationsPerUm2 * area); i > 0; i--) addDislocation(rng, obj, pixelNm);
-  for (let i = rng.poisson(p.specksPerUm2 * area); i > 0; i--) {
+  // Specks: contamination and "black-dot" irradiation damage (tiny loops/clusters). Damage
+  // clusters in patches, so 60 % of the dots gather around a few centres (15–40 nm spread).
+  const nSpecks = rng.poisson(p.specksPerUm2 * area);
+  const patches = Array.from({ length: 1 + Math.ceil(nSpecks / 40) }, () => ({ x: rng.uniform(0, n), y: rng.uniform(0, n), s: rng.uniform(15, 40) / pixelNm }));
+  for (let i = nSpecks; i > 0; i--) {
     const r = rng.uniform(0.5, 1.5) / pixelNm;
     const a = rng.uniform(0.15, 0.4);
-    const cx = rng.uniform(0, n), cy = rng.uniform(0, n);
+    const k = rng.next() < 0.6 ? patches[rng.int(patches.length)]! : null;
+    const cx = k ? k.x + k.s * rng.normal() : rng.uniform(0, n), cy = k ? k.y + k.s * rng.normal() : rng.uniform(0, n);
     stamp(obj.mu, n, cx, cy, 2 * r, (u, v) => a * Math.exp(-4 * (u * u + v * v)));
     stamp(obj.phase, n, cx, cy, 2 * r, (u, v) => 0.3 * Math.exp(-4 * (u * u + v * v)));
   }
