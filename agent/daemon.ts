@@ -17,7 +17,8 @@ import { createNotifier, watchdogIntervalMs, type Notifier } from './notify.js';
 import { AlertTracker, type AlertEvent } from './pipeline/alerts.js';
 import { analyseImage, StageError, type AnalyseDeps, type ImageResult } from './pipeline/analyse.js';
 import { parseEmbeddedUrl, startEmbeddedBroker, type EmbeddedBroker } from './pipeline/broker.js';
-import { createDetector, DEFAULT_MODEL_PATH, type Detector } from './pipeline/detect.js';
+import { decodeOptions, detectorOptions } from './config/derived.js';
+import { createDetector, type Detector } from './pipeline/detect.js';
 import { DEFAULT_FOREST_PATH, loadForest, type Forest } from './pipeline/forest.js';
 import { publisherOptions, topicRoot } from './pipeline/mqtt-options.js';
 import { StateStore, type OutMsg } from './pipeline/outbox.js';
@@ -118,14 +119,23 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
   publisher.start();
   stopping.push(() => publisher.stop(availability('stopped'), 5000));
 
+  // 2b. The live view: a web page that follows the same topics as any other dashboard.
+  if (cfg.http.listen) {
+    const { startWebServer, webMqttOptions } = await import('./web/server.js');
+    const web = await startWebServer({
+      listen: cfg.http.listen, mqttUrl: brokerUrl, root: topicRoot(cfg),
+      mqttOptions: webMqttOptions(publisherOptions(cfg, brokerUrl, broker !== null, deps.env)),
+      decode: decodeOptions(cfg), log: log.child({ component: 'web' }),
+    });
+    stopping.push(() => web.close());
+    log.info('live view', { url: web.url });
+  }
+
   // 3. Models. A wrong or missing model does not kill the agent: it reports, stays up
   // (degraded, images wait on disk) and retries, so fixing the file is enough.
   const loadModels = async (): Promise<boolean> => {
     try {
-      detector ??= await createDetector({
-        modelPath: cfg.detector.model ?? DEFAULT_MODEL_PATH, providers: cfg.detector.providers as ('tensorrt' | 'cuda' | 'cpu')[],
-        deviceId: cfg.detector.device_id, adapter: cfg.detector.adapter, confidence: cfg.detector.confidence, threads: cfg.detector.threads || undefined,
-      }, log.child({ component: 'detect' }));
+      detector ??= await createDetector(detectorOptions(cfg), log.child({ component: 'detect' }));
       forest ??= await loadForest(cfg.forest.model ?? DEFAULT_FOREST_PATH, { threshold: cfg.forest.f1_threshold });
       if (modelError) log.info('models loaded; resuming', {});
       modelError = null;
@@ -159,7 +169,7 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
   }
 
   // 5. The queue and what it does with each image.
-  const analyseDeps = (): AnalyseDeps => ({ detector: detector!, forest: forest!, decode: { maxPixels: cfg.decode.max_pixels, pixelSizeOverrides: cfg.decode.pixel_size.map((p) => ({ pattern: p.pattern, x: p.x, y: p.y || p.x, unit: p.unit })) }, maxItems: MAX_ITEMS });
+  const analyseDeps = (): AnalyseDeps => ({ detector: detector!, forest: forest!, decode: decodeOptions(cfg), maxItems: MAX_ITEMS });
   const processOne = async (file: ImageFile, waitedMs: number): Promise<void> => {
     if (store.isDone(imageKey(file))) return;
     const { result, error, attempts } = await analyseWithRetry(file, analyseDeps(), cfg, log);

@@ -6,9 +6,10 @@
 import { relative } from 'node:path';
 import { silentLogger, createLogger } from '../log.js';
 import { analyseImage, StageError } from '../pipeline/analyse.js';
-import { createDetector, DEFAULT_MODEL_PATH } from '../pipeline/detect.js';
+import { createDetector } from '../pipeline/detect.js';
 import { DEFAULT_FOREST_PATH, loadForest } from '../pipeline/forest.js';
 import { envelope } from '../pipeline/payloads.js';
+import { decodeOptions, detectorOptions } from '../config/derived.js';
 import { parseFlags, UsageError, type Command } from './command.js';
 import { configFromFlags } from './options.js';
 
@@ -17,13 +18,10 @@ export const predict: Command = async (argv, io) => {
   if (positional.length === 0) throw new UsageError('usage: temguard predict FILE... [--model ONNX] [--forest MODEL.json] [--config FILE]');
   const cfg = configFromFlags(flags);
   const log = flags['log-level'] ? createLogger({ level: cfg.log.level, write: io.stderr }) : silentLogger;
-  const detector = await createDetector({
-    modelPath: cfg.detector.model ?? DEFAULT_MODEL_PATH, providers: cfg.detector.providers as ('tensorrt' | 'cuda' | 'cpu')[],
-    deviceId: cfg.detector.device_id, adapter: cfg.detector.adapter, confidence: cfg.detector.confidence, threads: cfg.detector.threads || undefined,
-  }, log);
+  const detector = await createDetector(detectorOptions(cfg), log);
   try {
     const forest = await loadForest(cfg.forest.model ?? DEFAULT_FOREST_PATH, { threshold: cfg.forest.f1_threshold });
-    const deps = { detector, forest, decode: { maxPixels: cfg.decode.max_pixels, pixelSizeOverrides: cfg.decode.pixel_size.map((p) => ({ pattern: p.pattern, x: p.x, y: p.y || p.x, unit: p.unit })) }, maxItems: 500 };
+    const deps = { detector, forest, decode: decodeOptions(cfg), maxItems: 500 };
     let failed = 0;
     let seq = 1;
     for (const file of positional) {
