@@ -14,7 +14,7 @@ import type { PixelSize, PixelType } from '../types.js';
 import { pixelSizeNm } from './calibration.js';
 import { child, items, parseDm, path, textOf, type DmArray, type DmValue } from './dm-tags.js';
 import { DecodeError } from './errors.js';
-import { BYTES_PER_SAMPLE, toFloatPixels, typedView, type Pixels } from './pixels.js';
+import { BYTES_PER_SAMPLE, readFloatPixels, type Pixels } from './pixels.js';
 import type { ByteSource } from './source.js';
 
 const DATA_TYPES: Record<number, PixelType> = { 1: 'int16', 2: 'float32', 6: 'uint8', 7: 'int32', 9: 'int8', 10: 'uint16', 11: 'uint32', 12: 'float64', 14: 'uint8' };
@@ -98,7 +98,7 @@ export function readDm(src: ByteSource, opts: DmOptions): DmImage {
   if (!data || typeof data !== 'object' || data.kind !== 'array') throw new DecodeError('corrupt', 'DM image has no Data array');
   const frameBytes = width * height * BYTES_PER_SAMPLE[dtype];
   checkDataSize(data, frameBytes * frames);
-  const px = toFloatPixels(typedView(src.read(data.offset, frameBytes), dtype, file.littleEndian));
+  const px = readFloatPixels(src, data.offset, width * height, dtype, file.littleEndian);
   const [cx, cy] = calibration;
   const pixelSize = cx && cy ? pixelSizeXY(cx, cy) : null;
   return { ...px, width, height, dtype, format: file.version === 4 ? 'dm4' : 'dm3', pixelSize, frames, imageIndex: main.index, calibration };

@@ -10,7 +10,7 @@
 import type { PixelSize, PixelType } from '../types.js';
 import { pixelSizeNm } from './calibration.js';
 import { DecodeError } from './errors.js';
-import { BYTES_PER_SAMPLE, toFloatPixels, typedView, type Pixels } from './pixels.js';
+import { readFloatPixels, type Pixels } from './pixels.js';
 import type { ByteSource } from './source.js';
 
 export interface MrcImage extends Pixels {
@@ -57,9 +57,7 @@ export function readMrc(src: ByteSource, opts: MrcOptions): MrcImage {
   if (mode === 0 && i32(152) === IMOD_STAMP && (i32(156) & 1) === 0) dtype = 'uint8';
   if (nx * ny > opts.maxPixels) throw new DecodeError('too_large', `${nx}x${ny} exceeds the limit of ${opts.maxPixels} pixels`);
   const nsymbt = i32(92);
-  const sectionBytes = nx * ny * BYTES_PER_SAMPLE[dtype];
-  const bytes = src.read(1024 + nsymbt, sectionBytes);
-  const px = toFloatPixels(typedView(bytes, dtype, le), dtype === 'float16');
+  const px = readFloatPixels(src, 1024 + nsymbt, nx * ny, dtype, le);
   const mx = i32(28), my = i32(32);
   const pixelSize = mx > 0 && my > 0 ? pixelSizeNm(f32(40) / mx, f32(44) / my, 'angstrom') : null;
   return { ...px, width: nx, height: ny, dtype, format: 'mrc', pixelSize, frames: nz, littleEndian: le };

@@ -11,6 +11,8 @@ export interface ByteSource {
   readonly size: number;
   /** Exactly `length` bytes at `offset`, or a 'truncated' DecodeError when the file is shorter. */
   read(offset: number, length: number): Buffer;
+  /** Fill `target` from `offset` (no allocation: bulk pixel reads go through a reused buffer). */
+  readInto(offset: number, target: Uint8Array): void;
 }
 
 function checkRange(size: number, offset: number, length: number): void {
@@ -28,6 +30,10 @@ export function bufferSource(buf: Buffer): ByteSource {
     read(offset, length) {
       checkRange(buf.length, offset, length);
       return buf.subarray(offset, offset + length);
+    },
+    readInto(offset, target) {
+      checkRange(buf.length, offset, target.length);
+      target.set(buf.subarray(offset, offset + target.length));
     },
   };
 }
@@ -66,14 +72,19 @@ export class FileSource implements ByteSource {
     return this.cache.subarray(at, at + length);
   }
 
-  private readDirect(offset: number, length: number): Buffer {
-    const out = Buffer.allocUnsafe(length);
+  readInto(offset: number, target: Uint8Array): void {
+    checkRange(this.size, offset, target.length);
     let done = 0;
-    while (done < length) {
-      const n = readSync(this.fd, out, done, length - done, offset + done);
+    while (done < target.length) {
+      const n = readSync(this.fd, target, done, target.length - done, offset + done);
       if (n === 0) throw new DecodeError('truncated', `file shrank while reading at byte ${offset + done}`);
       done += n;
     }
+  }
+
+  private readDirect(offset: number, length: number): Buffer {
+    const out = Buffer.allocUnsafe(length);
+    this.readInto(offset, out);
     return out;
   }
 

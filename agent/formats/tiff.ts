@@ -13,7 +13,7 @@ import type { PixelType } from '../types.js';
 import { pixelSizeNm } from './calibration.js';
 import { DecodeError } from './errors.js';
 import { lzwDecode } from './lzw.js';
-import { BYTES_PER_SAMPLE, luminance, toFloatPixels, typedView, type Pixels } from './pixels.js';
+import { BYTES_PER_SAMPLE, luminance, readFloatPixels, toFloatPixels, typedView, type Pixels } from './pixels.js';
 import type { ByteSource } from './source.js';
 
 /** Thrown for valid TIFFs outside this reader's scope: sharp may still read them. */
@@ -275,8 +275,13 @@ export function readTiff(src: ByteSource, opts: TiffOptions): TiffImage {
   checkPlausibleSize(src.size, counts, offsets, width * height * spp * size, compression);
   const needed = width * height * spp * size;
   const rowBytes = blockW * spp * size;
-  // The common camera layout, uncompressed strips back to back: one read, no copies.
+  // The common camera layout, uncompressed strips back to back: read like a raw array.
   const direct = !tiled && compression === 1 && predictor === 1 && contiguous(offsets, counts, needed);
+  if (direct && spp === 1) {
+    const px = readFloatPixels(src, offsets[0]!, width * height, dtype, le);
+    const res = calibration(ifd);
+    return { ...px, width, height, dtype, ...(res ? { resolutionNm: res } : {}) };
+  }
   const raw = direct ? src.read(offsets[0]!, needed) : Buffer.alloc(needed);
   if (!direct) for (let by = 0; by < down; by++) {
     for (let bx = 0; bx < across; bx++) {

@@ -66,3 +66,24 @@ test('complex and RGB modes are refused by name; huge NX*NY before allocating; t
   const garbage = Buffer.alloc(2048, 0xff);
   t.regex(codeOf(() => readMrc(bufferSource(garbage), { maxPixels: MAX })), /^corrupt/);
 });
+
+test('images larger than one read chunk (1 MiB): every sample and the stats survive chunking', (t) => {
+  const nx = 1031, ny = 613; // 2 bytes * 632k samples: two chunks and a ragged tail
+  const n = nx * ny;
+  const cases: Array<[MrcSpec['mode'], boolean, (i: number) => number]> = [
+    [1, false, (i) => ((i * 7919) % 60000) - 30000],
+    [6, true, (i) => (i * 104729) % 65536],
+    [2, true, (i) => Math.fround(Math.sin(i) * 1e4)],
+    [2, false, (i) => Math.fround(Math.cos(i) * 3)],
+    [12, true, (i) => (i % 2001) - 1000],
+  ];
+  for (const [mode, littleEndian, f] of cases) {
+    const v = Array.from({ length: n }, (_, i) => f(i));
+    const img = readMrc(bufferSource(writeMrc({ nx, ny, mode, values: v, littleEndian })), { maxPixels: MAX });
+    let same = true, min = Infinity, max = -Infinity, sum = 0;
+    for (let i = 0; i < n; i++) { if (img.data[i] !== v[i]) same = false; min = Math.min(min, v[i]!); max = Math.max(max, v[i]!); sum += v[i]!; }
+    t.true(same, `mode ${mode} ${littleEndian ? 'LE' : 'BE'}: values`);
+    t.deepEqual([img.min, img.max], [min, max], `mode ${mode}`);
+    t.true(Math.abs(img.mean - sum / n) < 1e-6 * Math.max(1, Math.abs(sum / n)), `mode ${mode} mean`);
+  }
+});
