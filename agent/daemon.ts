@@ -230,10 +230,14 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
   };
 
   // 6. Watch, then catch up (watch first so nothing slips between the scan and the watch).
-  const watcher: Watcher = await startWatcher(watchOpts, enqueue, log.child({ component: 'watch' }));
+  // Arrivals during the catch-up scan wait behind it, so images are processed oldest first.
+  let early: ImageFile[] | null = [];
+  const watcher: Watcher = await startWatcher(watchOpts, (f) => (early ? early.push(f) : enqueue(f)), log.child({ component: 'watch' }));
   stopping.push(drain);
   stopping.push(() => watcher.close());
   if (cfg.watch.catch_up) await catchUp('start');
+  for (const f of early.splice(0)) enqueue(f);
+  early = null;
 
   // 7. Schedules: status heartbeat, digest, pruning; retry models while degraded; resume after outbox drains.
   const schedules = startSchedules([
