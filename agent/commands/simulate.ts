@@ -11,9 +11,8 @@
 import { mkdir, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError, parseFlags, requireFlag, stringFlag, numberFlag, type Command } from './command.js';
-import { PRESETS, PRESET_NAMES, drawParams, presetFor, type Focus } from '../sim/presets.js';
-import { createRng } from '../sim/rng.js';
-import { render, to8bit } from '../sim/render.js';
+import { PRESETS, PRESET_NAMES, presetFor, type Focus } from '../sim/presets.js';
+import { renderPreset, to8bit } from '../sim/render.js';
 import { toUint16, pngBytes, tiff16Bytes } from '../sim/encode.js';
 import { addImage, emptyDataset } from '../sim/coco.js';
 
@@ -28,6 +27,9 @@ export function usage(): string {
     ...PRESET_NAMES.map((n) => `  ${n.padEnd(12)} ${PRESETS[n]!.description}`),
     '',
     'Without --preset, --focus picks steel-under or steel-over (default under).',
+    'Image i uses seed S+i (and preset mix[i mod len] with --mix). Writes sim-NNNNNN.png|.tif,',
+    'annotations.json (COCO; only cavities that pass the visibility test) and metadata.jsonl',
+    '(per image: acquisition parameters and every cavity with its visibility measures).',
   ].join('\n');
 }
 
@@ -78,7 +80,7 @@ export const simulate: Command = async (argv, io) => {
   for (let i = 0; i < o.count; i++) {
     const seed = (o.seed + i) >>> 0;
     const preset = o.presets[i % o.presets.length]!;
-    const r = render(drawParams(preset, createRng(seed), o.size), seed);
+    const r = renderPreset(preset, seed, o.size);
     const name = `sim-${String(i + 1).padStart(6, '0')}.${ext}`;
     const bytes = o.format === 'png' ? await pngBytes(to8bit(r), r.width, r.height) : await tiff16Bytes(toUint16(r.image, r.metadata.counts_per_pixel), r.width, r.height);
     await writeAtomic(join(o.out, name), bytes);

@@ -21,7 +21,7 @@ import { labelCavities, type CavityLabel } from './labels.js';
 import { addShotNoise, countsPerPixel, gaussianBlur } from './noise.js';
 import { texturePicture } from './texture.js';
 import { toUint8 } from './encode.js';
-import type { SimParams } from './presets.js';
+import { drawParams, type SimParams } from './presets.js';
 
 export interface SimMetadata {
   preset: string;
@@ -62,6 +62,14 @@ export function nextPowerOfTwo(n: number): number {
   let p = 1;
   while (p < n) p <<= 1;
   return p;
+}
+
+/**
+ * Convenience for in-process callers: draw a preset's parameters with `seed` and render them
+ * with the same seed — exactly what `temguard simulate --preset NAME --seed S --count 1` does.
+ */
+export function renderPreset(preset: string, seed: number, size = 512): RenderResult {
+  return render(drawParams(preset, createRng(seed), size), seed);
 }
 
 /** The 8-bit export of a render at its drawn display levels. */

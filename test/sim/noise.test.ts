@@ -42,8 +42,8 @@ test('noise variance follows dose: relative variance = MTF factor / (electrons p
   t.true(Math.abs(vars[0]! / vars[1]! - 4) < 0.6 && Math.abs(vars[1]! / vars[2]! - 4) < 0.6, `ratios ${vars[0]! / vars[1]!} ${vars[1]! / vars[2]!}`);
 });
 
-test('MTF blur equals a direct 2-D convolution with reflecting edges', (t) => {
-  const w = 37, h = 23, sigma = 1.2;
+for (const sigma of [0.5, 0.9, 1.2]) test(`MTF blur (σ = ${sigma}) equals a direct 2-D convolution with reflecting edges`, (t) => {
+  const w = 37, h = 23;
   const a = new Float32Array(w * h).map((_, i) => Math.sin(i * 1.7));
   const b = a.slice();
   gaussianBlur(b, w, h, sigma);
