@@ -46,6 +46,9 @@ const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 
 function readIfd(src: ByteSource, le: boolean): Ifd {
   const head = src.read(0, 8);
   const offset = le ? head.readUInt32LE(4) : head.readUInt32BE(4);
+  // libtiff writes the header with offset 0 and patches it when the directory is written
+  // at the end: 0 is what a TIFF still being written looks like.
+  if (offset === 0) throw new DecodeError('truncated', 'TIFF has no image directory yet (still being written?)');
   if (offset < 8) throw new DecodeError('corrupt', `TIFF first IFD offset ${offset} is invalid`);
   const countBuf = src.read(offset, 2);
   const n = le ? countBuf.readUInt16LE(0) : countBuf.readUInt16BE(0);

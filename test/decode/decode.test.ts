@@ -174,6 +174,7 @@ test('bad files: each gets its code, never another exception', async (t) => {
     ['half.png', bytes.subarray(0, bytes.length >> 1), ['truncated']],
     ['half.jpg', jbytes.subarray(0, jbytes.length >> 1), ['truncated']],
     ['half.tif', tif.subarray(0, tif.length >> 1), ['truncated']],
+    ['no-ifd-yet.tif', Buffer.concat([Buffer.from([0x49, 0x49, 42, 0, 0, 0, 0, 0]), tif.subarray(8, 4000)]), ['truncated']],
     ['garbage.png', Buffer.from('this is not an image at all, just some text in a file'), ['unsupported']],
     ['tiny.png', Buffer.from([0x89, 0x50]), ['truncated']],
     ['header-only.png', bytes.subarray(0, 40), ['truncated', 'corrupt']],
