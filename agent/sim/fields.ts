@@ -54,20 +54,31 @@ export function fractalNoise(rng: Rng, m: number, n: number, largestPx: number, 
   return out;
 }
 
-/** Bilinear upsampling of an m×m field to n×n (edges clamped, so non-periodic ramps survive). */
+/**
+ * Bilinear upsampling of an m×m field to n×n (edges clamped, so non-periodic ramps survive).
+ * Column indices and weights are the same for every row, so they are computed once.
+ */
 export function upsample(src: Float32Array, m: number, n: number): Float32Array {
   const out = new Float32Array(n * n);
   const f = m / n;
+  const ia = new Int32Array(n), ib = new Int32Array(n), fu = new Float64Array(n);
+  for (let x = 0; x < n; x++) {
+    const u = (x + 0.5) * f - 0.5;
+    const i0 = Math.floor(u);
+    fu[x] = u - i0;
+    ia[x] = Math.min(m - 1, Math.max(0, i0));
+    ib[x] = Math.min(m - 1, Math.max(0, i0 + 1));
+  }
   for (let y = 0; y < n; y++) {
     const v = (y + 0.5) * f - 0.5;
     const j0 = Math.floor(v), fv = v - j0;
-    const ja = Math.min(m - 1, Math.max(0, j0)), jb = Math.min(m - 1, Math.max(0, j0 + 1));
+    const ja = Math.min(m - 1, Math.max(0, j0)) * m, jb = Math.min(m - 1, Math.max(0, j0 + 1)) * m;
+    const row = y * n;
     for (let x = 0; x < n; x++) {
-      const u = (x + 0.5) * f - 0.5;
-      const i0 = Math.floor(u), fu = u - i0;
-      const ia = Math.min(m - 1, Math.max(0, i0)), ib = Math.min(m - 1, Math.max(0, i0 + 1));
-      const a = src[ja * m + ia]!, b = src[ja * m + ib]!, c = src[jb * m + ia]!, d = src[jb * m + ib]!;
-      out[y * n + x] = (a + (b - a) * fu) * (1 - fv) + (c + (d - c) * fu) * fv;
+      const a = src[ja + ia[x]!]!, b = src[ja + ib[x]!]!, c = src[jb + ia[x]!]!, d = src[jb + ib[x]!]!;
+      const t = fu[x]!;
+      const top = a + (b - a) * t, bot = c + (d - c) * t;
+      out[row + x] = top + (bot - top) * fv;
     }
   }
   return out;
