@@ -240,12 +240,15 @@ export const MAX_PLAUSIBLE_NM = 10_000;
 
 export interface TiffOptions { maxPixels: number }
 
-export function readTiff(src: ByteSource, opts: TiffOptions): TiffImage {
-  const head = src.read(0, 4);
-  const le = head[0] === 0x49;
-  const magic = le ? head.readUInt16LE(2) : head.readUInt16BE(2);
-  if (magic === 43) throw new TiffFallback('BigTIFF');
-  if (magic !== 42) throw new DecodeError('corrupt', 'not a TIFF header');
+/** Everything needed to assemble the pixels of the first image. */
+interface Layout {
+  width: number; height: number; spp: number; dtype: PixelType;
+  compression: number; predictor: number;
+  tiled: boolean; blockW: number; blockH: number; offsets: number[]; counts: number[];
+}
+
+/** Header + first IFD -> Layout, refusing what this reader does not handle (sharp may). */
+function readLayout(src: ByteSource, le: boolean, opts: TiffOptions): { ifd: Ifd; layout: Layout } {
   const ifd = readIfd(src, le);
   const width = one(ifd, 256), height = one(ifd, 257);
   if (width < 1 || height < 1) throw new DecodeError('corrupt', `TIFF dimensions ${width}x${height}`);
@@ -254,18 +257,16 @@ export function readTiff(src: ByteSource, opts: TiffOptions): TiffImage {
   const bitsList = ifd.get(258) ?? [1];
   const bits = bitsList[0]!;
   if (bitsList.some((b) => b !== bits)) throw new TiffFallback('TIFF with mixed bits per sample');
-  const format = ifd.get(339)?.[0] ?? 1;
   const photometric = one(ifd, 262, 1);
-  if (photometric === 3 || photometric > 2 || bits < 8) throw new TiffFallback(`TIFF photometric ${photometric} / ${bits}-bit`);
-  if (spp !== 1 && (photometric !== 2 || spp < 3)) throw new TiffFallback(`TIFF with ${spp} samples per pixel`);
+  if (photometric > 2 || bits < 8) throw new TiffFallback(`TIFF photometric ${photometric} / ${bits}-bit`);
+  if (spp !== 1 && (photometric !== 2 || spp < 3 || spp > 4)) throw new TiffFallback(`TIFF with ${spp} samples per pixel`);
   if (spp > 1 && one(ifd, 284, 1) !== 1) throw new TiffFallback('planar-configuration TIFF');
-  const dtype = sampleType(bits, format);
+  const dtype = sampleType(bits, ifd.get(339)?.[0] ?? 1);
   if (spp > 1 && dtype === 'float16') throw new TiffFallback('half-float colour TIFF');
   const compression = one(ifd, 259, 1);
   const predictor = one(ifd, 317, 1);
   if (predictor !== 1 && predictor !== 2) throw new TiffFallback(`TIFF predictor ${predictor}`);
-  if (spp > 4) throw new TiffFallback(`TIFF with ${spp} samples per pixel`);
-  const size = BYTES_PER_SAMPLE[dtype];
+  if (predictor === 2 && dtype.startsWith('float')) throw new TiffFallback('TIFF float with horizontal predictor');
   const tiled = ifd.get(322) !== undefined;
   const blockW = tiled ? one(ifd, 322) : width;
   const blockH = tiled ? one(ifd, 323) : Math.min(one(ifd, 278, height), height);
@@ -273,43 +274,56 @@ export function readTiff(src: ByteSource, opts: TiffOptions): TiffImage {
   const counts = ifd.get(tiled ? 325 : 279);
   if (!offsets || !counts || offsets.length !== counts.length) throw new DecodeError('corrupt', 'TIFF without consistent strip/tile offsets');
   if (blockW < 1 || blockH < 1) throw new DecodeError('corrupt', 'TIFF block size is zero');
-  const across = Math.ceil(width / blockW), down = Math.ceil(height / blockH);
-  if (offsets.length < across * down) throw new DecodeError('corrupt', `TIFF has ${offsets.length} blocks, needs ${across * down}`);
-  checkPlausibleSize(src.size, counts, offsets, width * height * spp * size, compression);
-  const needed = width * height * spp * size;
-  const rowBytes = blockW * spp * size;
-  // The common camera layout, uncompressed strips back to back: read like a raw array.
-  const direct = !tiled && compression === 1 && predictor === 1 && contiguous(offsets, counts, needed);
-  if (direct && spp === 1) {
-    const px = readFloatPixels(src, offsets[0]!, width * height, dtype, le);
-    const res = calibration(ifd);
-    return { ...px, width, height, dtype, ...(res ? { resolutionNm: res } : {}) };
-  }
-  const raw = direct ? src.read(offsets[0]!, needed) : Buffer.alloc(needed);
-  if (!direct) for (let by = 0; by < down; by++) {
+  const blocks = Math.ceil(width / blockW) * Math.ceil(height / blockH);
+  if (offsets.length < blocks) throw new DecodeError('corrupt', `TIFF has ${offsets.length} blocks, needs ${blocks}`);
+  const layout = { width, height, spp, dtype, compression, predictor, tiled, blockW, blockH, offsets, counts };
+  checkPlausibleSize(src.size, counts, offsets, width * height * spp * BYTES_PER_SAMPLE[dtype], compression);
+  return { ifd, layout };
+}
+
+/** Decompress every strip/tile and place it in one interleaved, file-byte-order buffer. */
+function assemble(src: ByteSource, l: Layout, le: boolean): Buffer {
+  const px = l.spp * BYTES_PER_SAMPLE[l.dtype];
+  const raw = Buffer.alloc(l.width * l.height * px);
+  const rowBytes = l.blockW * px;
+  const across = Math.ceil(l.width / l.blockW), down = Math.ceil(l.height / l.blockH);
+  for (let by = 0; by < down; by++) {
     for (let bx = 0; bx < across; bx++) {
       const k = by * across + bx;
-      const rows = tiled ? blockH : Math.min(blockH, height - by * blockH);
-      const expected = rowBytes * rows;
-      const block = decompress(src.read(offsets[k]!, counts[k]!), compression, expected);
-      if (predictor === 2) {
-        if (dtype.startsWith('float')) throw new TiffFallback('TIFF float with horizontal predictor');
-        const copy = new Uint8Array(block); undoPredictor(copy, dtype, le, blockW * spp, spp, rows);
-        place(copy);
-      } else place(block);
-      function place(b: Uint8Array): void {
-        if (!tiled) { raw.set(b.subarray(0, rows * rowBytes), by * blockH * rowBytes); return; }
-        const copyW = Math.min(blockW, width - bx * blockW) * spp * size;
-        for (let r = 0; r < rows; r++) {
-          const y = by * blockH + r;
-          if (y >= height) break;
-          raw.set(b.subarray(r * rowBytes, r * rowBytes + copyW), (y * width + bx * blockW) * spp * size);
-        }
+      const rows = l.tiled ? l.blockH : Math.min(l.blockH, l.height - by * l.blockH);
+      let block = decompress(src.read(l.offsets[k]!, l.counts[k]!), l.compression, rowBytes * rows);
+      if (l.predictor === 2) {
+        block = new Uint8Array(block);
+        undoPredictor(block, l.dtype, le, l.blockW * l.spp, l.spp, rows);
+      }
+      // Strips are whole rows; tiles are cropped at the right and bottom edges.
+      const copyW = Math.min(l.blockW, l.width - bx * l.blockW) * px;
+      for (let r = 0; r < rows && by * l.blockH + r < l.height; r++) {
+        const y = by * l.blockH + r;
+        raw.set(block.subarray(r * rowBytes, r * rowBytes + copyW), (y * l.width + bx * l.blockW) * px);
       }
     }
   }
-  const view = typedView(raw, dtype, le);
-  const px = spp === 1 ? toFloatPixels(view, dtype === 'float16') : luminance(view, spp, width * height);
+  return raw;
+}
+
+export function readTiff(src: ByteSource, opts: TiffOptions): TiffImage {
+  const head = src.read(0, 4);
+  const le = head[0] === 0x49;
+  const magic = le ? head.readUInt16LE(2) : head.readUInt16BE(2);
+  if (magic === 43) throw new TiffFallback('BigTIFF');
+  if (magic !== 42) throw new DecodeError('corrupt', 'not a TIFF header');
+  const { ifd, layout: l } = readLayout(src, le, opts);
+  const count = l.width * l.height;
+  // The common camera layout, uncompressed grey strips back to back, reads like a raw array.
+  const direct = !l.tiled && l.spp === 1 && l.compression === 1 && l.predictor === 1 &&
+    contiguous(l.offsets, l.counts, count * BYTES_PER_SAMPLE[l.dtype]);
+  let px: Pixels;
+  if (direct) px = readFloatPixels(src, l.offsets[0]!, count, l.dtype, le);
+  else {
+    const view = typedView(assemble(src, l, le), l.dtype, le);
+    px = l.spp === 1 ? toFloatPixels(view, l.dtype === 'float16') : luminance(view, l.spp, count);
+  }
   const res = calibration(ifd);
-  return { ...px, width, height, dtype, ...(res ? { resolutionNm: res } : {}) };
+  return { ...px, width: l.width, height: l.height, dtype: l.dtype, ...(res ? { resolutionNm: res } : {}) };
 }
