@@ -189,9 +189,21 @@ export function addCavities(obj: LocalObject, cavities: Cavity[], pixelNm: numbe
   for (const c of cavities) {
     const rPx = c.radiusNm / pixelNm;
     const chord = chordFunction(c);
-    stamp(obj.phase, obj.n, c.cx, c.cy, rPx, (u, v) => kPhase * chord(u, v));
-    stamp(obj.mu, obj.n, c.cx, c.cy, rPx, (u, v) => -chord(u, v) / absorptionNm);
+    const w = depthWeight(c);
+    stamp(obj.phase, obj.n, c.cx, c.cy, rPx, (u, v) => w * kPhase * chord(u, v));
+    stamp(obj.mu, obj.n, c.cx, c.cy, rPx, (u, v) => (-w * chord(u, v)) / absorptionNm);
   }
+}
+
+/**
+ * Depth fading (empirical; a single-slice model has no dynamical or inelastic blurring): small
+ * cavities lose contrast with depth below the entrance surface — 1 nm He bubbles fade beyond
+ * ~12 nm (fresnel-physics.md). Weight exp(−depth/ξ) with ξ = 12 nm·(d/1 nm)², so 1 nm bubbles
+ * fade over ~12 nm, 2 nm ones over ~50 nm and voids ≥ 4 nm barely (ξ ≥ 190 nm).
+ */
+export function depthWeight(c: Cavity): number {
+  const d = 2 * c.radiusNm;
+  return Math.exp(-c.depthNm / (12 * d * d));
 }
 
 /** Draws and writes the distractors over the whole n×n grid (they are never labelled). */
