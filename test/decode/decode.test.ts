@@ -4,7 +4,7 @@
  * can be bad (empty, truncated, garbage, too large, misnamed, missing).
  */
 import test from 'ava';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -12,6 +12,7 @@ import { DecodeError, decodeFile, SUPPORTED_EXTENSIONS } from '../../agent/pipel
 import { writeTiff } from '../formats/writers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'temguard-decode-'));
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 const W = 37, H = 23; // odd sizes catch stride mistakes
 
 function ramp(n: number, f: (i: number) => number): number[] {

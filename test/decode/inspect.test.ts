@@ -4,13 +4,14 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from '../../agent/commands/inspect.js';
 import { writeDm, writeMrc } from '../formats/writers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'temguard-inspect-'));
+test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
 async function run(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [], err: string[] = [];
