@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDm } from './writers.js';
@@ -40,6 +40,7 @@ if (!hasHyperspy) {
       'print(json.dumps(out))',
     ].join('\n');
     const r = spawnSync(PY, ['-c', script, dir], { encoding: 'utf8' });
+    rmSync(dir, { recursive: true, force: true });
     t.is(r.status, 0, r.stderr);
     const got = JSON.parse(r.stdout) as Record<string, { n: number; shape: number[]; values: number[]; scales: number[] }>;
     for (const [name, v] of Object.entries(expected)) {
