@@ -69,7 +69,7 @@ export function propagate(re: Float64Array, im: Float64Array, n: number, pixelNm
 /**
  * Multiplies a transposed spectrum by H(k) (formulas in the file comment). χ and the
  * envelopes are even in k, so H(−k) = H(k): each value is computed once and applied to the
- * pair (k, −k), halving the trigonometry.
+ * pair (k, −k), halving the trigonometry (except on the Nyquist row/column, see below).
  */
 export function applyTransfer(re: Float64Array, im: Float64Array, n: number, pixelNm: number, o: OpticsParams): void {
   const lambda = wavelengthNm(o.kV * 1000);
@@ -85,7 +85,11 @@ export function applyTransfer(re: Float64Array, im: Float64Array, n: number, pix
     const kx = (ix < n / 2 ? ix : ix - n) * dk;
     for (let iy = 0; iy < n; iy++) {
       const jy = iy === 0 ? 0 : n - iy;
-      const p = ix * n + iy, q = jx * n + jy;
+      const p = ix * n + iy;
+      // On the Nyquist row/column −k aliases onto a sample whose own H differs (kx·ky flips
+      // sign), so those samples are computed alone; all others share H with their partner.
+      const nyq = ix === n / 2 || iy === n / 2;
+      const q = nyq ? p : jx * n + jy;
       if (q < p) continue; // done together with its partner
       const ky = (iy < n / 2 ? iy : iy - n) * dk;
       const k2 = kx * kx + ky * ky;
