@@ -5,6 +5,7 @@
  */
 import test from 'ava';
 import { readDm } from '../../agent/formats/dm.js';
+import { child, parseDm } from '../../agent/formats/dm-tags.js';
 import { DecodeError } from '../../agent/formats/errors.js';
 import { bufferSource } from '../../agent/formats/source.js';
 import { writeDm, type DmImageSpec } from './writers.js';
@@ -105,4 +106,16 @@ test('absurd dimensions are refused before allocating; truncated data is "trunca
   t.regex(codeOf(() => readDm(bufferSource(file), { maxPixels: W * H - 1 })), /^too_large/);
   t.regex(codeOf(() => readDm(bufferSource(file.subarray(0, file.length - 40)), { maxPixels: MAX })), /^truncated/);
   t.regex(codeOf(() => readDm(bufferSource(file.subarray(0, 200)), { maxPixels: MAX })), /^truncated/);
+});
+
+test('string tags (type 18) are parsed and skipped correctly in both versions and byte orders', (t) => {
+  for (const version of [3, 4] as const) {
+    for (const littleEndian of [true, false]) {
+      const v = values(W * H, 0, 999);
+      const file = writeDm({ version, littleEndian, stringTag: 'Gatan K3 \u00b5m', images: [{ width: W, height: H, dataType: 10, values: v }] });
+      const tree = parseDm(bufferSource(file));
+      t.is(child(tree.root, 'Comment'), 'Gatan K3 \u00b5m');
+      t.deepEqual(Array.from(readDm(bufferSource(file), { maxPixels: MAX }).data), v);
+    }
+  }
 });

@@ -231,6 +231,8 @@ export interface DmSpec {
   thumbnail?: boolean;
   /** Name the thumbnail in a root Thumbnails group, as DM does (default true). */
   listThumbnails?: boolean;
+  /** Add a root tag of DM's string type (18), 2 bytes per character as Gwyddion reads it. */
+  stringTag?: string;
 }
 
 function withThumbFirst(spec: DmSpec): boolean { return spec.thumbnail ?? true; }
@@ -267,6 +269,7 @@ export function writeDm(spec: DmSpec): Buffer {
   const withThumb = spec.thumbnail ?? true;
   const root = encodeGroup([
     { name: 'ApplicationBounds', group: [{ name: '', type: 3, value: 0 }] },
+    ...(spec.stringTag !== undefined ? [{ name: 'Comment', string: spec.stringTag }] : []),
     { name: 'ImageList', group: images },
     ...(withThumb && spec.listThumbnails !== false ? [{ name: 'Thumbnails', group: [{ name: '', group: [{ name: 'ImageIndex', type: 5, value: 0 }] }] }] : []),
   ]);
