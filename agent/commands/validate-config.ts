@@ -2,15 +2,16 @@
  * `temguard validate-config FILE`: loads FILE as the agent would (with TEMGUARD_* env
  * overrides), prints every problem with its path and line and exits 1, or prints the
  * effective config (secrets masked) and exits 0. `--print-defaults` prints the documented
- * default file.
+ * default file, `--print-reference` the README's table of every key.
  */
 import { ConfigError, loadConfig, redact } from '../config/load.js';
-import { defaultYaml } from '../config/docs.js';
+import { defaultYaml, markdownTable } from '../config/docs.js';
 import { parseFlags, UsageError, type Command } from './command.js';
 
 export const validateConfig: Command = async (argv, io) => {
-  const { flags, positional } = parseFlags(argv, ['print-defaults'], ['print-defaults']);
+  const { flags, positional } = parseFlags(argv, ['print-defaults', 'print-reference'], ['print-defaults', 'print-reference']);
   if (flags['print-defaults']) { io.stdout(defaultYaml().trimEnd()); return 0; }
+  if (flags['print-reference']) { io.stdout(markdownTable()); return 0; }
   if (positional.length !== 1) throw new UsageError('usage: temguard validate-config FILE  (or --print-defaults)');
   try {
     const cfg = loadConfig({ file: positional[0], env: process.env });

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, redact } from '../../agent/config/load.js';
-import { defaultYaml } from '../../agent/config/docs.js';
+import { defaultYaml, markdownTable } from '../../agent/config/docs.js';
 import { PACKAGE_ROOT } from '../../agent/paths.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tg-config-'));
@@ -70,4 +70,9 @@ test('env values of the wrong type are errors naming the variable path', (t) => 
 test('redact masks credentials in the broker URL', (t) => {
   const c = loadConfig({ overrides: { 'mqtt.url': 'mqtts://user:secret@broker:8883' } });
   t.false(JSON.stringify(redact(c)).includes('secret'));
+});
+
+test('the README documents every key, as the schema says', (t) => {
+  const readme = readFileSync(join(PACKAGE_ROOT, 'README.md'), 'utf8');
+  t.true(readme.includes(markdownTable()), 'regenerate the table with: temguard validate-config --print-reference');
 });
