@@ -126,6 +126,7 @@ def main():
     ap.add_argument('--threshold', type=float, default=0.5)
     ap.add_argument('--min-area', type=int, default=6)
     ap.add_argument('--description', default='')
+    ap.add_argument('--init', help='start from these weights (a state dict saved by an earlier run) instead of random')
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -136,6 +137,8 @@ def main():
     print(f'loaded {len(train)} train images in {time.time() - t_load:.0f}s', flush=True)
 
     model = UNet(a.base)
+    if a.init:
+        model.load_state_dict(torch.load(a.init))
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
     os.makedirs(a.out_dir, exist_ok=True)
     t0 = time.time()
@@ -189,7 +192,7 @@ def main():
             'presets': presets, 'images': len(train),
             'images_per_preset': {p: sum(1 for it in train if it['preset'] == p) for p in presets},
             'data': [dir_recipe(d) for d in a.train],
-            'steps': step, 'crop': a.crop, 'batch': a.batch, 'lr': a.lr, 'seed': a.seed,
+            'steps': step, 'init': a.init, 'crop': a.crop, 'batch': a.batch, 'lr': a.lr, 'seed': a.seed,
             'loss': 'BCE + soft Dice', 'augmentation': 'random crop, rot90, flip, gamma exp(N(0,0.2))',
             'wall_seconds': round(train_s), 'threads': a.threads, 'torch': torch.__version__,
         },
