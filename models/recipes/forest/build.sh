@@ -44,7 +44,8 @@ TABLE="$WORK/table.csv"
 rm -f "$TABLE"
 for det in $DETECTORS; do
   for p in $IN_PRESETS $OOD_PRESETS; do
-    part="$WORK/parts/$(basename "$det" .onnx)/$p.csv"
+    # Cached per detector file content, so a retrained detector of the same name is re-run.
+    part="$WORK/parts/$(basename "$det" .onnx)-$(sha256sum "$det" | cut -c1-12)/$p.csv"
     mkdir -p "$(dirname "$part")"
     [ -f "$part" ] || $TG dataset --images "$WORK/sim/$p" --annotations "$WORK/sim/$p/annotations.json" \
       --model "$det" --providers "$PROVIDERS" --group "$p" --prefix "$(basename "$det" .onnx)/$p/" --out "$part"
