@@ -20,6 +20,7 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy import ndimage
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import f1_of, instances, load_coco, match_counts, normalise  # noqa: E402
@@ -44,15 +45,42 @@ def dir_recipe(d):
     return {'dir': d}
 
 
-def sample_batch(items, batch, crop, rng):
+def rescaled_crop(it, crop, rng, strong):
+    """A crop x crop window; with strong augmentation a window of crop/s pixels resized by s in
+    [0.5, 1.25] (real cavities are often smaller in pixels than simulated ones)."""
+    h, w = it['x'].shape
+    s = float(np.exp(rng.uniform(np.log(0.5), np.log(1.25)))) if strong else 1.0
+    win = min(h, w, int(round(crop / s)))
+    y0 = rng.integers(0, h - win + 1)
+    x0 = rng.integers(0, w - win + 1)
+    x = it['x'][y0:y0 + win, x0:x0 + win]
+    y = it['mask'][y0:y0 + win, x0:x0 + win].astype(np.float32)
+    if win != crop:
+        t = torch.from_numpy(np.stack([x, y]))[None]
+        t = F.interpolate(t, size=(crop, crop), mode='bilinear', align_corners=False)[0].numpy()
+        x, y = t[0], (t[1] >= 0.5).astype(np.float32)
+    return x, y
+
+
+def degrade(x, rng):
+    """Real micrographs are noisier and more mottled than the simulator's: add a low-frequency
+    background (strain/thickness contrast), optional blur, and white noise, in normalised units."""
+    if rng.random() < 0.7:
+        field = ndimage.gaussian_filter(rng.normal(0, 1, x.shape), rng.uniform(6, 25))
+        x = x + field / (np.abs(field).max() + 1e-6) * rng.uniform(0, 0.25)
+    if rng.random() < 0.3:
+        x = ndimage.gaussian_filter(x, rng.uniform(0.4, 1.2))
+    x = x + rng.normal(0, rng.uniform(0, 0.08), x.shape)
+    return np.clip(x, 0, 1).astype(np.float32)
+
+
+def sample_batch(items, batch, crop, rng, strong=False):
     xs, ys = [], []
     for _ in range(batch):
         it = items[rng.integers(len(items))]
-        h, w = it['x'].shape
-        y0 = rng.integers(0, h - crop + 1)
-        x0 = rng.integers(0, w - crop + 1)
-        x = it['x'][y0:y0 + crop, x0:x0 + crop]
-        y = it['mask'][y0:y0 + crop, x0:x0 + crop].astype(np.float32)
+        x, y = rescaled_crop(it, crop, rng, strong)
+        if strong:
+            x = degrade(x, rng)
         k = rng.integers(4)
         x, y = np.rot90(x, k), np.rot90(y, k)
         if rng.random() < 0.5:
@@ -126,6 +154,8 @@ def main():
     ap.add_argument('--threshold', type=float, default=0.5)
     ap.add_argument('--min-area', type=int, default=6)
     ap.add_argument('--description', default='')
+    ap.add_argument('--aug', choices=['basic', 'strong'], default='basic',
+                    help='basic: crop/rot90/flip/gamma; strong adds rescaling 0.5-1.25x, mottled background, blur, noise')
     ap.add_argument('--init', help='start from these weights (a state dict saved by an earlier run) instead of random')
     a = ap.parse_args()
 
@@ -149,7 +179,7 @@ def main():
         for g in opt.param_groups:
             g['lr'] = a.lr * 0.5 * (1 + np.cos(np.pi * frac))  # cosine decay over whichever budget ends first
         model.train()
-        x, y = sample_batch(train, a.batch, a.crop, rng)
+        x, y = sample_batch(train, a.batch, a.crop, rng, a.aug == 'strong')
         loss = loss_fn(model.logits(x), y)
         opt.zero_grad()
         loss.backward()
@@ -193,7 +223,8 @@ def main():
             'images_per_preset': {p: sum(1 for it in train if it['preset'] == p) for p in presets},
             'data': [dir_recipe(d) for d in a.train],
             'steps': step, 'init': a.init, 'crop': a.crop, 'batch': a.batch, 'lr': a.lr, 'seed': a.seed,
-            'loss': 'BCE + soft Dice', 'augmentation': 'random crop, rot90, flip, gamma exp(N(0,0.2))',
+            'loss': 'BCE + soft Dice', 'augmentation': 'random crop, rot90, flip, gamma exp(N(0,0.2))' + (
+                '; rescale 0.5-1.25x, low-frequency background up to 0.25, blur p=0.3, noise sigma U(0,0.08)' if a.aug == 'strong' else ''),
             'wall_seconds': round(train_s), 'threads': a.threads, 'torch': torch.__version__,
         },
         'validation': {
