@@ -8,13 +8,13 @@
  * preset mix[i mod len]. Writes DIR/sim-000001.png ..., DIR/annotations.json (COCO) and
  * DIR/metadata.jsonl (one line per image: its metadata plus every cavity, visible or not).
  */
-import { mkdir, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError, parseFlags, requireFlag, stringFlag, numberFlag, type Command } from './command.js';
 import { PRESETS, PRESET_NAMES, presetFor, type Focus } from '../sim/presets.js';
 import { renderPreset, to8bit } from '../sim/render.js';
 import { toUint16, pngBytes, tiff16Bytes } from '../sim/encode.js';
 import { addImage, emptyDataset } from '../sim/coco.js';
+import { ensureDir, writeAtomic } from '../sim/files.js';
 
 const FLAGS = ['out', 'count', 'seed', 'focus', 'preset', 'mix', 'size', 'format', 'help'];
 
@@ -64,16 +64,10 @@ function parseOptions(argv: string[]): Options | null {
   };
 }
 
-/** Writes bytes via a temporary name then renames, so a watcher never sees half a file. */
-async function writeAtomic(path: string, data: Buffer | string): Promise<void> {
-  await writeFile(path + '.part', data);
-  await rename(path + '.part', path);
-}
-
 export const simulate: Command = async (argv, io) => {
   const o = parseOptions(argv);
   if (!o) { io.stdout(usage()); return 0; }
-  await mkdir(o.out, { recursive: true });
+  await ensureDir(o.out);
   const ds = emptyDataset(`temguard simulate --seed ${o.seed} --count ${o.count} presets ${o.presets.join(',')}`, '1970-01-01T00:00:00Z');
   const meta: string[] = [];
   const ext = o.format === 'png' ? 'png' : 'tif';

@@ -19,13 +19,14 @@
  * sees half a file and finds the sidecar present when the PNG appears. Numbering continues
  * after the highest demo-*.png already in the directory.
  */
-import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { createRng } from './rng.js';
 import { drawParams, type SimParams } from './presets.js';
 import { render, to8bit } from './render.js';
 import { pngBytes } from './encode.js';
+import { ensureDir, writeAtomic } from './files.js';
 
 export const CYCLE = 90;
 
@@ -54,12 +55,6 @@ export function demoParams(seed: number, index: number, size: number): SimParams
 
 export interface DemoFeedOptions { dir: string; intervalMs: number; seed: number; size: number; log: Logger }
 
-async function writeAtomic(dir: string, name: string, data: Buffer | string): Promise<void> {
-  const part = join(dir, `.${name}.part`);
-  await writeFile(part, data);
-  await rename(part, join(dir, name));
-}
-
 async function nextIndex(dir: string): Promise<number> {
   let max = 0;
   for (const f of await readdir(dir)) {
@@ -76,8 +71,8 @@ export async function writeDemoImage(dir: string, seed: number, index: number, s
   const name = `demo-${String(index).padStart(6, '0')}`;
   const labels = r.labels.filter((l) => l.visible).map((l) => ({ bbox: l.bbox, segmentation: [l.polygon], area: l.area }));
   const meta = { ...r.metadata, badness: Math.round(badness(index - 1) * 1000) / 1000, index, annotations: labels };
-  await writeAtomic(dir, `${name}.json`, JSON.stringify(meta));
-  await writeAtomic(dir, `${name}.png`, await pngBytes(to8bit(r), r.width, r.height));
+  await writeAtomic(join(dir, `${name}.json`), JSON.stringify(meta));
+  await writeAtomic(join(dir, `${name}.png`), await pngBytes(to8bit(r), r.width, r.height));
   return { name: `${name}.png`, meta };
 }
 
@@ -103,7 +98,7 @@ export function startDemoFeed(opts: DemoFeedOptions): { stop(): Promise<void> } 
 
   inFlight = (async () => {
     try {
-      await mkdir(dir, { recursive: true });
+      await ensureDir(dir);
       index = await nextIndex(dir);
       log.info('demo feed started', { dir, intervalMs, seed, size, firstIndex: index, cycle: CYCLE });
     } catch (err) {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -63,4 +63,10 @@ test('bad input: clear usage errors', async (t) => {
   await t.throwsAsync(simulate(['--out', '/tmp/x', '--count', '0', '--seed', '1'], quiet), { instanceOf: UsageError, message: /--count/ });
   await t.throwsAsync(simulate(['--out', '/tmp/x', '--count', '1', '--seed', '1', '--focus', 'sideways'], quiet), { instanceOf: UsageError, message: /--focus/ });
   await t.throwsAsync(simulate(['--out', '/tmp/x', '--count', '1', '--seed', '1', '--size', '8'], quiet), { instanceOf: UsageError, message: /--size/ });
+  // An output path that is a file: a clear error, nothing written.
+  const dir = await mkdtemp(join(tmpdir(), 'temguard-sim-'));
+  const file = join(dir, 'a-file');
+  await writeFile(file, 'x');
+  await t.throwsAsync(simulate(['--out', file, '--count', '1', '--seed', '1'], quiet), { message: /exists and is not a directory/ });
+  await rm(dir, { recursive: true });
 });
