@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Rebuilds the shipped default forest and its evaluation report from real pipeline output:
-# simulate labelled sets per preset (in-domain and out-of-domain) -> run every bundled
-# detector on each (temguard dataset, group = preset) -> one table -> temguard train ->
+# simulate labelled sets per preset (in-domain and out-of-domain) -> run the default
+# detector on each and the detector variants on some (temguard dataset, group = preset) -> one table -> temguard train ->
 # models/forest-default.json + manifest -> temguard evaluate -> docs/forest/.
 # Run from the repository root:
 #   bash models/recipes/forest/build.sh [WORK_DIR] [IN_DOMAIN_PER_PRESET] [OOD_PER_PRESET] [SIZE]
-# Env: DETECTORS="models/a.onnx models/b.onnx" (default: every models/cavity-*.onnx),
+# Env: DETECTOR=models/cavity-unet-all.onnx (the agent's default detector: run on every preset),
+#      VARIANTS="models/x.onnx ..." (default: the other models/cavity-*.onnx: detector variants,
+#      run on VARIANT_PRESETS, their own and others', like the paper's Table 1),
+#      VARIANT_PRESETS="steel-under steel-over ood-defocus",
 #      PROVIDERS=cpu (execution providers for the detector), REPEATS=10 (random-CV repeats),
 #      MODEL_OUT=models/forest-default.json, DOCS=docs/forest (where the model and report go),
 #      SIM_ONLY=1 (stop after simulating: the images are cached in WORK_DIR for the next run).
@@ -37,13 +40,17 @@ for p in $IN_PRESETS $OOD_PRESETS; do
 done
 
 if [ -n "${SIM_ONLY:-}" ]; then echo "build.sh: simulated sets in $WORK/sim"; exit 0; fi
-DETECTORS=${DETECTORS:-$(ls models/cavity-*.onnx 2>/dev/null || true)}
-if [ -z "$DETECTORS" ]; then echo "build.sh: no detector in models/ (cavity-*.onnx); set DETECTORS" >&2; exit 1; fi
+DETECTOR=${DETECTOR:-models/cavity-unet-all.onnx}
+[ -f "$DETECTOR" ] || { echo "build.sh: no detector $DETECTOR; set DETECTOR" >&2; exit 1; }
+VARIANTS=${VARIANTS-$(ls models/cavity-*.onnx 2>/dev/null | grep -vx "$DETECTOR" || true)}
+VARIANT_PRESETS=${VARIANT_PRESETS:-steel-under steel-over ood-defocus}
 
 TABLE="$WORK/table.csv"
 rm -f "$TABLE"
-for det in $DETECTORS; do
-  for p in $IN_PRESETS $OOD_PRESETS; do
+for det in $DETECTOR $VARIANTS; do
+  presets="$IN_PRESETS $OOD_PRESETS"
+  [ "$det" = "$DETECTOR" ] || presets=$VARIANT_PRESETS
+  for p in $presets; do
     # Cached per detector file content, so a retrained detector of the same name is re-run.
     part="$WORK/parts/$(basename "$det" .onnx)-$(sha256sum "$det" | cut -c1-12)/$p.csv"
     mkdir -p "$(dirname "$part")"
@@ -55,7 +62,7 @@ done
 cp "$TABLE" "$DOCS/table.csv"
 
 $TG train --table "$DOCS/table.csv" --out "$MODEL_OUT" --name forest-default \
-  --trained-on "temguard simulate, presets: in-domain $IN_PRESETS x $NIN, out-of-domain $OOD_PRESETS x $NOOD, ${SIZE}px, seeds 5000000+; detectors: $(for d in $DETECTORS; do basename "$d"; done | tr '\n' ' ')"
+  --trained-on "temguard simulate, presets: in-domain $IN_PRESETS x $NIN, out-of-domain $OOD_PRESETS x $NOOD, ${SIZE}px, seeds 5000000+; detectors: $(for d in $DETECTOR $VARIANTS; do echo -n "$(basename "$d") (sha256 $(sha256sum "$d" | cut -c1-12)) "; done)"
 
 # Non-TEM natural images for the out-of-domain check (scikit-image's bundled samples).
 OOD_DIR="$WORK/natural"
@@ -71,7 +78,6 @@ PY
 EXTRA=()
 [ -n "$(ls "$OOD_DIR" 2>/dev/null)" ] && EXTRA+=(--ood "$OOD_DIR")
 [ -d ../shared/data/tem ] && EXTRA+=(--unlabelled ../shared/data/tem)
-FIRST_DET=$(echo "$DETECTORS" | awk '{print $1}')
 $TG evaluate --table "$DOCS/table.csv" --out "$DOCS" --repeats "$REPEATS" \
-  --forest "$MODEL_OUT" --model "$FIRST_DET" --providers "$PROVIDERS" "${EXTRA[@]}"
+  --forest "$MODEL_OUT" --model "$DETECTOR" --providers "$PROVIDERS" "${EXTRA[@]}"
 echo "build.sh: done in $(( $(date +%s) - start )) s"
