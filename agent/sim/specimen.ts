@@ -184,12 +184,12 @@ export function stamp(field: Float32Array, n: number, cx: number, cy: number, rP
 }
 
 /** Writes every cavity's phase and absorption change (file comment) into `obj`. */
-export function addCavities(obj: LocalObject, cavities: Cavity[], pixelNm: number, sigma: number, p: CavityParams, absorptionNm: number): void {
+export function addCavities(obj: LocalObject, cavities: Cavity[], pixelNm: number, sigma: number, p: CavityParams, absorptionNm: number, thicknessNm: number): void {
   const kPhase = -sigma * p.v0 * (1 - p.fill);
   for (const c of cavities) {
     const rPx = c.radiusNm / pixelNm;
     const chord = chordFunction(c);
-    const w = depthWeight(c);
+    const w = depthWeight(c, thicknessNm);
     stamp(obj.phase, obj.n, c.cx, c.cy, rPx, (u, v) => w * kPhase * chord(u, v));
     stamp(obj.mu, obj.n, c.cx, c.cy, rPx, (u, v) => (-w * chord(u, v)) / absorptionNm);
   }
@@ -197,13 +197,15 @@ export function addCavities(obj: LocalObject, cavities: Cavity[], pixelNm: numbe
 
 /**
  * Depth fading (empirical; a single-slice model has no dynamical or inelastic blurring): small
- * cavities lose contrast with depth below the entrance surface — 1 nm He bubbles fade beyond
- * ~12 nm (fresnel-physics.md). Weight exp(−depth/ξ) with ξ = 12 nm·(d/1 nm)², so 1 nm bubbles
- * fade over ~12 nm, 2 nm ones over ~50 nm and voids ≥ 4 nm barely (ξ ≥ 190 nm).
+ * cavities lose contrast with depth in the foil — 1 nm He bubbles fade beyond ~12 nm
+ * (fresnel-physics.md, which does not say from which surface; we use the nearer one).
+ * Weight exp(−s/ξ), s = distance to the nearer surface, ξ = 12 nm·(d/1 nm)²: 1 nm bubbles
+ * fade over ~12 nm, 2 nm ones over ~50 nm, voids ≥ 4 nm barely (ξ ≥ 190 nm).
  */
-export function depthWeight(c: Cavity): number {
+export function depthWeight(c: Cavity, thicknessNm: number): number {
   const d = 2 * c.radiusNm;
-  return Math.exp(-c.depthNm / (12 * d * d));
+  const s = Math.max(0, Math.min(c.depthNm, thicknessNm - c.depthNm));
+  return Math.exp(-s / (12 * d * d));
 }
 
 /** Draws and writes the distractors over the whole n×n grid (they are never labelled). */
