@@ -4,7 +4,7 @@
  * other engineers' code in-process) encode and write.
  *
  *   1. cavities and distractors → local phase φ(r) and absorption μ(r)   (specimen.ts)
- *      plus the amorphous surface layers: φ += a·N(0,1) per pixel
+ *      plus the amorphous surface layers: φ += uniform noise of RMS a per pixel
  *   2. exit wave ψ = exp(−μ/2)·exp(iφ); Fresnel propagation I = |F⁻¹[F[ψ]·H]|²  (optics.ts)
  *   3. × the smooth background transmission T(r) (thickness, mottle, bend contours)  (background.ts)
  *   4. shot noise for the dose, then the detector MTF (noise.ts)
