@@ -126,19 +126,26 @@ function renderLatest() {
   const src = `/overlay/${p.sha256}.jpg`;
   if (img.dataset.src !== src) {
     img.dataset.src = src;
-    // Load off-screen first so the old image stays until the new one is ready.
+    // Load off-screen first so the old image stays until the new one is ready. When results
+    // come faster than overlays render, show each one that finishes if it is newer than the
+    // one on screen (waiting for "the latest" would show nothing at all).
+    const ticket = ++overlayTicket;
     const next = new Image();
     next.onload = () => {
-      if (img.dataset.src !== src) return;
+      if (ticket <= overlayShown) return;
+      overlayShown = ticket;
       img.src = src;
       img.hidden = false;
       $('overlay-link').href = `/overlay/${p.sha256}.png`;
       $('overlay-msg').hidden = true;
     };
-    next.onerror = () => overlayFailed(src);
+    next.onerror = () => { if (ticket > overlayShown) overlayFailed(src); };
     next.src = src;
   }
 }
+
+let overlayTicket = 0;
+let overlayShown = 0;
 
 async function overlayFailed(src) {
   if ($('overlay').dataset.src !== src) return;
