@@ -1,9 +1,11 @@
 /**
  * `temguard train --table TABLE.csv --out MODEL.json [--features a,b,...] [--trees 100]
  *  [--min-leaf 3] [--max-features 1] [--seed 1] [--repeats 2] [--level 0.9] [--name NAME]
- *  [--trained-on TEXT]`: StandardScaler + random forests (F1, precision, recall) on the
+ *  [--trained-on TEXT] [--detectors A.onnx,B.onnx]`: StandardScaler + random forests (F1, precision, recall) on the
  * feature set chosen by permutation-importance ranking and the top-5..18 sweep (select.ts),
- * unless --features fixes it. Writes MODEL.json + MODEL.manifest.json, then loads them back
+ * unless --features fixes it. --detectors records the name and sha256 of the detector files
+ * whose output the table holds (the agent can warn when its detector is another one).
+ * Writes MODEL.json + MODEL.manifest.json, then loads them back
  * through the agent's own loader to prove the pair is usable.
  */
 import { createHash } from 'node:crypto';
@@ -20,7 +22,7 @@ import { trainModel, type Row } from '../learn/train.js';
 import { numberFlag, parseFlags, requireFlag, stringFlag, UsageError, type Command } from './command.js';
 
 export const train: Command = async (argv, io) => {
-  const { flags, positional } = parseFlags(argv, ['table', 'out', 'features', 'trees', 'min-leaf', 'max-features', 'seed', 'repeats', 'level', 'name', 'trained-on']);
+  const { flags, positional } = parseFlags(argv, ['table', 'out', 'features', 'trees', 'min-leaf', 'max-features', 'seed', 'repeats', 'level', 'name', 'trained-on', 'detectors']);
   if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}"`);
   const tablePath = requireFlag(flags, 'table');
   const out = requireFlag(flags, 'out');
@@ -46,7 +48,7 @@ export const train: Command = async (argv, io) => {
   const manifest = await writeModel(out, model, {
     name: stringFlag(flags, 'name') ?? basename(out).replace(/\.json$/i, ''),
     hyperparameters: { ...DEFAULT_FOREST_OPTIONS, ...options, scaler: 'StandardScaler (population std)', algorithm: 'temguard CART random forest (agent/learn/cart.ts), one forest per target' },
-    training: await trainingSummary(rows, tablePath, stringFlag(flags, 'trained-on')),
+    training: { ...(await trainingSummary(rows, tablePath, stringFlag(flags, 'trained-on'))), ...(await detectorRecord(stringFlag(flags, 'detectors'))) },
     metrics: { out_of_bag: oobMetrics(rows, oob), ...(selection ? { selection_cv_f1: selection.chosen.metrics } : {}) },
     ...(selection ? { selection: { method: 'permutation importance on 5 held-out folds, then top-k sweep (5-fold CV MAE of F1, smallest k within 1% of the best)', ranking: selection.ranking, sweep: selection.sweep.map((s) => ({ k: s.k, ...s.metrics })) } } : {}),
     fit_seconds: fitSeconds,
@@ -74,6 +76,18 @@ function oobMetrics(rows: readonly Row[], oob: Record<'f1' | 'precision' | 'reca
     out[t] = regressionMetrics(keep.map((i) => rows[i]![t]), keep.map((i) => oob[t][i]!));
   }
   return out;
+}
+
+async function detectorRecord(list: string | undefined): Promise<Record<string, unknown>> {
+  if (!list) return {};
+  const detectors = [];
+  for (const file of list.split(',').map((f) => f.trim()).filter(Boolean)) {
+    let bytes: Buffer;
+    try { bytes = await readFile(file); }
+    catch (e) { throw new UsageError(`--detectors: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`); }
+    detectors.push({ name: basename(file).replace(/\.onnx$/i, ''), sha256: createHash('sha256').update(bytes).digest('hex') });
+  }
+  return { detectors };
 }
 
 async function trainingSummary(rows: readonly Row[], tablePath: string, trainedOn: string | undefined): Promise<Record<string, unknown>> {

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../agent/cli.js';
@@ -37,10 +38,13 @@ test('train then evaluate: model loads in the agent, report has the contract key
   const table = await makeTable(dir, 150);
   const c = capture();
   const model = join(dir, 'forest.json');
-  t.is(await main(['train', '--table', table, '--out', model, '--trees', '20', '--repeats', '1'], c.io), 0, c.err.join('\n'));
+  const det = join(dir, 'det.onnx');
+  await writeFile(det, 'detector bytes');
+  t.is(await main(['train', '--table', table, '--out', model, '--trees', '20', '--repeats', '1', '--detectors', det], c.io), 0, c.err.join('\n'));
   const forest = await loadForest(model, { threshold: 0.5 });
   t.true(forest.features.includes('counts_0.9'), `chosen ${forest.features.join(',')}`);
   t.is(forest.manifest.training?.images, 150);
+  t.deepEqual(forest.manifest.training?.detectors, [{ name: 'det', sha256: createHash('sha256').update('detector bytes').digest('hex') }]);
 
   const rep = join(dir, 'report');
   const e = capture();
