@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { InferenceSession } from 'onnxruntime-node';
+import { env as ortEnv, InferenceSession } from 'onnxruntime-node';
 import type { DetectorAdapter, ModelInfo } from '../adapters/adapter.js';
 import { ModelError } from '../adapters/model-error.js';
 import { readOnnxInfo } from '../adapters/onnx-file.js';
@@ -77,6 +77,10 @@ async function readModel(path: string): Promise<Uint8Array> {
 
 /** Tries each provider alone, in order; the first that creates a session wins. */
 export async function openSession(bytes: Uint8Array, opts: DetectorOptions, log: Logger): Promise<{ session: InferenceSession; ep: EpReport }> {
+  // Every provider that fails is reported in the EpReport and our JSON log; onnxruntime's own
+  // console lines for the same failure (red text on stderr, outside journald's JSON) only
+  // duplicate that, so its process-wide logger is set to fatal before the first session.
+  ortEnv.logLevel = 'fatal';
   const requested = opts.providers?.length ? [...opts.providers] : [...EXECUTION_PROVIDERS];
   for (const ep of requested) {
     if (!EXECUTION_PROVIDERS.includes(ep)) throw new ModelError(`unknown execution provider "${ep}"; known: ${EXECUTION_PROVIDERS.join(', ')}`);
