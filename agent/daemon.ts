@@ -99,7 +99,7 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
   const info = () => envelope('info', store.nextSeq(), instrument, {
     version: VERSION, node: process.versions.node, watch_dir: watchDir,
     detector: detector ? { ...detector.model, metadata: undefined, ep: detector.ep } : null,
-    forest: forest ? { path: forest.path, name: forest.manifest.name, sha256: forest.sha256, features: forest.features } : null,
+    forest: forest ? { path: forest.path, name: forest.manifest.name, sha256: forest.sha256, features: forest.features, ...(detector ? { pairing: checkPairing(detector, forest) } : {}) } : null,
     model_error: modelError, config: redact(cfg),
   });
   const status = (): Record<string, unknown> => envelope('status', store.nextSeq(), instrument, {
@@ -137,6 +137,8 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
     try {
       detector ??= await createDetector(detectorOptions(cfg), log.child({ component: 'detect' }));
       forest ??= await loadForest(cfg.forest.model ?? DEFAULT_FOREST_PATH, { threshold: cfg.forest.f1_threshold });
+      const pairing = checkPairing(detector, forest);
+      if (!pairing.matches) log.warn('the forest was trained on another detector\'s outputs: its predicted F1 is not calibrated for this one (build a table with `temguard dataset` and `temguard train`)', { detector: detector.model.name, trained_on: pairing.trained_on });
       if (modelError) log.info('models loaded; resuming', {});
       modelError = null;
       publisher.publishRetained('info', info()); // the one sent at connect may predate the models
@@ -288,6 +290,15 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
       log.info('stopped', { processed: stats.processed });
     },
   };
+}
+
+/**
+ * Whether the forest learnt from this detector's outputs (its manifest lists the detectors'
+ * sha256). A forest read over another detector's confidences predicts an F1 that means little.
+ */
+export function checkPairing(detector: Detector, forest: Forest): { matches: boolean; trained_on: { name: string; sha256: string }[] } {
+  const trainedOn = ((forest.manifest.training as { detectors?: { name: string; sha256: string }[] } | undefined)?.detectors) ?? [];
+  return { matches: trainedOn.length === 0 || trainedOn.some((d) => d.sha256 === detector.model.sha256), trained_on: trainedOn };
 }
 
 /** Analyses one image, retrying when it looks half-written (a camera still writing it). */
