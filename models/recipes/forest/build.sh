@@ -62,6 +62,7 @@ done
 cp "$TABLE" "$DOCS/table.csv"
 
 $TG train --table "$DOCS/table.csv" --out "$MODEL_OUT" --name forest-default \
+  --detectors "$(echo $DETECTOR $VARIANTS | tr ' ' ',')" \
   --trained-on "temguard simulate, presets: in-domain $IN_PRESETS x $NIN, out-of-domain $OOD_PRESETS x $NOOD, ${SIZE}px, seeds 5000000+; detectors: $(for d in $DETECTOR $VARIANTS; do echo -n "$(basename "$d") (sha256 $(sha256sum "$d" | cut -c1-12)) "; done)"
 
 # Non-TEM natural images for the out-of-domain check (scikit-image's bundled samples).
