@@ -27,7 +27,10 @@ const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 /** Tick label with enough decimals to tell ticks `step` apart. */
-const fmt = (v: number, step: number): string => v.toFixed(Math.min(6, Math.max(0, 1 - Math.floor(Math.log10(Math.abs(step) || 1)))));
+const fmt = (v: number, step: number): string => {
+  const st = Math.abs(step) || 1;
+  return v.toFixed(Math.min(6, Math.max(0, Math.ceil(-Math.log10(st))) + (st >= 1 ? 1 : 0)));
+};
 
 function extent(series: readonly Series[], key: 'x' | 'y'): [number, number] {
   let lo = Infinity, hi = -Infinity;
@@ -37,7 +40,7 @@ function extent(series: readonly Series[], key: 'x' | 'y'): [number, number] {
 }
 
 export function plot(series: readonly Series[], o: PlotOptions): string {
-  const W = o.width ?? 520, H = o.height ?? 420, L = 60, R = 130, T = 36, B = 50;
+  const W = o.width ?? 540, H = o.height ?? 420, L = 78, R = 130, T = 36, B = 50;
   const [x0, x1] = o.xlim ?? extent(series, 'x');
   const [y0, y1] = o.ylim ?? extent(series, 'y');
   const sx = (v: number): number => L + ((v - x0) / (x1 - x0)) * (W - L - R);
