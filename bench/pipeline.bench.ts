@@ -40,7 +40,7 @@ async function image4096(): Promise<string> {
   for (let i = 0; i < px.length; i++) px[i] = 20000 + 8000 * Math.sin(i / 53) + ((i * 2654435761) % 997);
   const p = join(dir, 'synthetic-4096-16bit.tif');
   // A Uint16Array (not a Buffer) tells sharp the raw samples are 16-bit.
-  await sharp(px, { raw: { width: w, height: w, channels: 1 } }).toColourspace('grey16').tiff().toFile(p);
+  await sharp(px, { raw: { width: w, height: w, channels: 1 } }).toColourspace('grey16').tiff({ compression: 'none' }).toFile(p); // sharp's default TIFF compression is JPEG (8-bit)
   return p;
 }
 

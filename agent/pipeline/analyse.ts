@@ -4,14 +4,18 @@
  * are the same payload. A failure at any stage becomes a StageError naming the stage, so
  * the caller can publish an error result and carry on.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createHash, webcrypto } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { decodeFile, DecodeError, type DecodeOptions } from './decode.js';
+import { decodeBytes, decodeFile, DecodeError, type DecodeOptions } from './decode.js';
 import type { Detector } from './detect.js';
 import { computeFeatures, circularityOf } from './features.js';
 import type { Forest } from './forest.js';
 import type { Detection, Features, Frame, Prediction } from '../types.js';
+
+/** Files up to this size are read once into memory (hash + decode from the same bytes). */
+const IN_MEMORY_MAX = 512 * 2 ** 20;
 
 export type Stage = 'read' | 'decode' | 'detect' | 'features' | 'forest';
 
@@ -52,10 +56,20 @@ export interface ImageResult {
 
 export async function analyseImage(path: string, rel: string, deps: AnalyseDeps): Promise<ImageResult> {
   const t0 = performance.now();
-  const bytes = await stage('read', () => readFile(path));
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const t1 = performance.now();
-  const frame = await stage('decode', () => decodeFile(path, deps.decode));
+  const { size } = await stage('read', () => stat(path));
+  let sha256: string;
+  let frame: Frame;
+  let t1: number;
+  if (size <= IN_MEMORY_MAX) {
+    // One read; the hash runs on libuv's thread pool while sharp decodes on another thread.
+    const bytes = await stage('read', () => readFile(path));
+    t1 = performance.now();
+    [sha256, frame] = await Promise.all([sha256Of(bytes), stage('decode', () => decodeBytes(bytes, path, deps.decode))]);
+  } else {
+    // A multi-gigabyte stack: stream the hash, let the readers take just the image they need.
+    t1 = performance.now();
+    [sha256, frame] = await Promise.all([stage('read', () => sha256OfFile(path)), stage('decode', () => decodeFile(path, deps.decode))]);
+  }
   const t2 = performance.now();
   const det = await stage('detect', () => deps.detector.detect(frame));
   const t3 = performance.now();
@@ -64,7 +78,7 @@ export async function analyseImage(path: string, rel: string, deps: AnalyseDeps)
   const prediction = await stage('forest', async () => deps.forest.predict(features));
   const t5 = performance.now();
   return {
-    image: { path, rel, sha256, bytes: bytes.length, width: frame.width, height: frame.height, dtype: frame.dtype, format: frame.format, pixel_size: frame.pixelSize },
+    image: { path, rel, sha256, bytes: size, width: frame.width, height: frame.height, dtype: frame.dtype, format: frame.format, pixel_size: frame.pixelSize },
     detector: { model: deps.detector.model.name, sha256: deps.detector.model.sha256, adapter: deps.detector.model.adapter, ep: deps.detector.ep.active, inference_ms: ms(det.inferenceMs) },
     detections: { count: det.detections.length, items: det.detections.slice(0, deps.maxItems).map((d) => item(d, frame)), truncated: det.detections.length > deps.maxItems },
     features,
@@ -96,6 +110,18 @@ async function stage<T>(name: Stage, fn: () => Promise<T>): Promise<T> {
     if (name === 'read') throw new StageError('read', e.code === 'ENOENT' ? 'not_found' : 'io', `cannot read the file: ${e.message}`, e.code !== 'ENOENT');
     throw new StageError(name, 'failed', `${name} failed: ${e?.message ?? String(err)}`);
   }
+}
+
+/** sha256 (hex) off the main thread: WebCrypto digests run on libuv's thread pool. */
+async function sha256Of(bytes: Buffer): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
+}
+
+function sha256OfFile(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    createReadStream(path).on('data', (c) => h.update(c)).on('error', reject).on('end', () => resolve(h.digest('hex')));
+  });
 }
 
 function countOnes(a: Uint8Array): number {

@@ -16,7 +16,7 @@ import { DecodeError, withPath, type DecodeErrorCode } from '../formats/errors.j
 import { readMrc } from '../formats/mrc.js';
 import { endMarkerPresent, readRaster } from '../formats/raster.js';
 import { SNIFF_BYTES, sniffFormat, type FormatKind } from '../formats/sniff.js';
-import { FileSource } from '../formats/source.js';
+import { bufferSource, FileSource } from '../formats/source.js';
 import { readTiff, TiffFallback } from '../formats/tiff.js';
 
 export { DecodeError, type DecodeErrorCode, type PixelSizeOverride };
@@ -37,12 +37,23 @@ export const SUPPORTED_EXTENSIONS: readonly string[] = ['.tif', '.tiff', '.png',
 type Decoded = Omit<Frame, 'pixelSize'> & { pixelSize: PixelSize | null };
 
 export async function decodeFile(path: string, opts: DecodeOptions = {}): Promise<Frame> {
-  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  return decode(path, opts, async () => decodeKind(await sniffFile(path), path, opts.maxPixels ?? DEFAULT_MAX_PIXELS));
+}
+
+/**
+ * The same as decodeFile for a file whose bytes the caller already holds (the analysis reads
+ * each image once to hash it): no second read, and sharp decodes from memory. `path` names
+ * the file in errors and picks pixel-size overrides.
+ */
+export async function decodeBytes(bytes: Buffer, path: string, opts: DecodeOptions = {}): Promise<Frame> {
+  return decode(path, opts, async () => decodeKind(sniffBytes(bytes.subarray(0, SNIFF_BYTES), bytes.length, path), path, opts.maxPixels ?? DEFAULT_MAX_PIXELS, bytes));
+}
+
+async function decode(path: string, opts: DecodeOptions, read: () => Promise<Decoded>): Promise<Frame> {
   // Outside the try: a bad override is a config mistake, not a property of this file.
   const override = overridePixelSize(basename(path), opts.pixelSizeOverrides);
   try {
-    const kind = await sniffFile(path);
-    const decoded = await decodeKind(kind, path, maxPixels);
+    const decoded = await read();
     // The file's own calibration wins; the config fills in for files without one.
     return { ...decoded, pixelSize: decoded.pixelSize ?? override ?? null };
   } catch (err) {
@@ -53,24 +64,29 @@ export async function decodeFile(path: string, opts: DecodeOptions = {}): Promis
 async function sniffFile(path: string): Promise<FormatKind> {
   const info = await stat(path);
   if (!info.isFile()) throw new DecodeError('not_found', 'not a regular file');
-  if (info.size === 0) throw new DecodeError('empty', 'file is empty (still being written?)');
   const fh = await open(path, 'r');
   try {
     const head = Buffer.alloc(Math.min(SNIFF_BYTES, info.size));
     await fh.read(head, 0, head.length, 0);
-    const kind = sniffFormat(head, extname(path));
-    if (kind === 'unknown') {
-      throw new DecodeError(head.length < 16 ? 'truncated' : 'unsupported', `unrecognised content (first bytes ${head.subarray(0, 8).toString('hex')})`);
-    }
-    return kind;
+    return sniffBytes(head, info.size, path);
   } finally {
     await fh.close();
   }
 }
 
-async function decodeKind(kind: FormatKind, path: string, maxPixels: number): Promise<Decoded> {
-  if (kind === 'png' || kind === 'jpeg') return rasterFrame(path, kind, maxPixels);
-  const src = new FileSource(path);
+function sniffBytes(head: Buffer, size: number, path: string): FormatKind {
+  if (size === 0) throw new DecodeError('empty', 'file is empty (still being written?)');
+  const kind = sniffFormat(head, extname(path));
+  if (kind === 'unknown') {
+    throw new DecodeError(head.length < 16 ? 'truncated' : 'unsupported', `unrecognised content (first bytes ${head.subarray(0, 8).toString('hex')})`);
+  }
+  return kind;
+}
+
+/** bytes: the whole file when the caller holds it; else the readers work from the file. */
+async function decodeKind(kind: FormatKind, path: string, maxPixels: number, bytes?: Buffer): Promise<Decoded> {
+  if (kind === 'png' || kind === 'jpeg') return rasterFrame(bytes ?? path, kind, maxPixels);
+  const src = bytes ? bufferSource(bytes) : new FileSource(path);
   try {
     if (kind === 'dm3' || kind === 'dm4') {
       const { data, width, height, dtype, min, max, mean, pixelSize, format } = readDm(src, { maxPixels });
@@ -86,16 +102,17 @@ async function decodeKind(kind: FormatKind, path: string, maxPixels: number): Pr
       return { data: t.data, width: t.width, height: t.height, dtype: t.dtype, min: t.min, max: t.max, mean: t.mean, pixelSize, format: 'tiff' };
     } catch (err) {
       if (!(err instanceof TiffFallback)) throw err;
-      return rasterFrame(path, 'tiff', maxPixels);
+      return rasterFrame(bytes ?? path, 'tiff', maxPixels);
     }
   } finally {
-    src.close();
+    if (src instanceof FileSource) src.close();
   }
 }
 
-async function rasterFrame(path: string, format: 'png' | 'jpeg' | 'tiff', maxPixels: number): Promise<Decoded> {
-  const complete = format === 'tiff' ? undefined : endMarkerPresent(format, await readTail(path, 64));
-  const r = await readRaster(path, { maxPixels, complete });
+async function rasterFrame(input: string | Buffer, format: 'png' | 'jpeg' | 'tiff', maxPixels: number): Promise<Decoded> {
+  const tail = format === 'tiff' ? null : typeof input === 'string' ? await readTail(input, 64) : input.subarray(Math.max(0, input.length - 64));
+  const complete = tail ? endMarkerPresent(format as 'png' | 'jpeg', tail) : undefined;
+  const r = await readRaster(input, { maxPixels, complete });
   // PNG/JPEG density defaults (72 dpi) are not a physical calibration: only plausible
   // (sub-10 um) sizes count, the same rule as the TIFF reader's.
   const nm = r.density ? 2.54e7 / r.density : Infinity;
