@@ -143,16 +143,24 @@ function statsU8(src: Uint8Array, acc: Acc): void {
   let min = acc.min, max = acc.max, sum = 0;
   const m = src.byteOffset % 4 === 0 ? n >> 2 : 0;
   const words = m > 0 ? new Uint32Array(src.buffer, src.byteOffset, m) : new Uint32Array(0);
-  for (let i = 0; i < m; i++) {
-    const w = words[i]!;
-    const a = w & 0xff, b = (w >>> 8) & 0xff, c = (w >>> 16) & 0xff, d = w >>> 24;
-    if (a < min) min = a; if (a > max) max = a;
-    if (b < min) min = b; if (b > max) max = b;
-    if (c < min) min = c; if (c > max) max = c;
-    if (d < min) min = d; if (d > max) max = d;
-    sum += a + b + c + d;
+  // Contrast-stretched frames (most 8-bit TEM exports) reach 0 and 255 early: from then on
+  // only the sum is left to compute, ~5x cheaper than the compares. Checked every block.
+  const BLOCK = 4096;
+  let i = 0;
+  for (; i < m && !(min === 0 && max === 255); ) {
+    const end = Math.min(m, i + BLOCK);
+    for (; i < end; i++) {
+      const w = words[i]!;
+      const a = w & 0xff, b = (w >>> 8) & 0xff, c = (w >>> 16) & 0xff, d = w >>> 24;
+      if (a < min) min = a; if (a > max) max = a;
+      if (b < min) min = b; if (b > max) max = b;
+      if (c < min) min = c; if (c > max) max = c;
+      if (d < min) min = d; if (d > max) max = d;
+      sum += a + b + c + d;
+    }
   }
-  for (let i = m * 4; i < n; i++) { const v = src[i]!; if (v < min) min = v; if (v > max) max = v; sum += v; }
+  for (; i < m; i++) { const w = words[i]!; sum += (w & 0xff) + ((w >>> 8) & 0xff) + ((w >>> 16) & 0xff) + (w >>> 24); }
+  for (let k = m * 4; k < n; k++) { const v = src[k]!; if (v < min) min = v; if (v > max) max = v; sum += v; }
   acc.min = min; acc.max = max; acc.sum += sum; acc.count += n;
 }
 
