@@ -136,6 +136,10 @@ function renderLatest() {
       overlayShown = ticket;
       img.src = src;
       img.hidden = false;
+      // Under load the picture can lag the numbers beside it: say which image it is.
+      img.title = p.rel;
+      const latest = view.latest ? view.latest.rel : p.rel;
+      $('latest-name').textContent = latest === p.rel ? p.rel : `${latest} (picture: ${p.rel})`;
       $('overlay-link').href = `/overlay/${p.sha256}.png`;
       $('overlay-msg').hidden = true;
     };
