@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FEATURE_NAMES, type FeatureName } from '../types.js';
 import { createForest, loadForest, type Forest } from '../pipeline/forest.js';
-import { DEFAULT_FOREST_OPTIONS, type ForestOptions } from '../learn/cart.js';
+import type { ForestOptions } from '../learn/cart.js';
 import { crossValidate } from '../learn/cv.js';
 import { openDetectorDeps, parseProviders } from '../learn/detector-deps.js';
 import { evaluateTable } from '../learn/evaluate.js';
@@ -25,6 +25,7 @@ import { writeReport, type ReferenceCheck, type ReportExtras } from '../learn/re
 import { readTable } from '../learn/table.js';
 import { trainModel, type Row } from '../learn/train.js';
 import { numberFlag, parseFlags, requireFlag, stringFlag, UsageError, type Command } from './command.js';
+import { forestOptionsFromFlags } from './options.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models', 'recipes', 'forest', 'sklearn_reference.py');
 
@@ -33,12 +34,7 @@ export const evaluate: Command = async (argv, io) => {
   if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}"`);
   const tablePath = requireFlag(flags, 'table');
   const out = requireFlag(flags, 'out');
-  const options: ForestOptions = {
-    nTrees: numberFlag(flags, 'trees', DEFAULT_FOREST_OPTIONS.nTrees),
-    minSamplesLeaf: numberFlag(flags, 'min-leaf', DEFAULT_FOREST_OPTIONS.minSamplesLeaf),
-    maxFeatures: numberFlag(flags, 'max-features', DEFAULT_FOREST_OPTIONS.maxFeatures),
-    seed: numberFlag(flags, 'seed', DEFAULT_FOREST_OPTIONS.seed),
-  };
+  const options: ForestOptions = forestOptionsFromFlags(flags);
   const { rows, featureColumns } = await readTable(tablePath);
   if (rows.length < 20) throw new UsageError(`${tablePath}: ${rows.length} rows; the protocol needs at least 20`);
   const missing = FEATURE_NAMES.filter((f) => !featureColumns.includes(f));

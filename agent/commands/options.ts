@@ -4,7 +4,8 @@
  */
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { stringFlag } from './command.js';
+import { DEFAULT_FOREST_OPTIONS, type ForestOptions } from '../learn/cart.js';
+import { numberFlag, stringFlag } from './command.js';
 
 /** flag -> config path */
 export const CONFIG_FLAGS: Record<string, string> = {
@@ -26,4 +27,14 @@ export function configFromFlags(flags: Record<string, string | true>, env: NodeJ
   }
   const file = stringFlag(flags, 'config') ?? env.TEMGUARD_CONFIG;
   return loadConfig({ file, env, overrides });
+}
+
+/** --trees, --min-leaf, --max-features, --seed: the forest settings `train` and `evaluate` share. */
+export function forestOptionsFromFlags(flags: Record<string, string | true>): ForestOptions {
+  return {
+    nTrees: numberFlag(flags, 'trees', DEFAULT_FOREST_OPTIONS.nTrees),
+    minSamplesLeaf: numberFlag(flags, 'min-leaf', DEFAULT_FOREST_OPTIONS.minSamplesLeaf),
+    maxFeatures: numberFlag(flags, 'max-features', DEFAULT_FOREST_OPTIONS.maxFeatures),
+    seed: numberFlag(flags, 'seed', DEFAULT_FOREST_OPTIONS.seed),
+  };
 }

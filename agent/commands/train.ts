@@ -20,18 +20,14 @@ import { selectFeatures, type Selection } from '../learn/select.js';
 import { readTable } from '../learn/table.js';
 import { trainModel, type Row } from '../learn/train.js';
 import { numberFlag, parseFlags, requireFlag, stringFlag, UsageError, type Command } from './command.js';
+import { forestOptionsFromFlags } from './options.js';
 
 export const train: Command = async (argv, io) => {
   const { flags, positional } = parseFlags(argv, ['table', 'out', 'features', 'trees', 'min-leaf', 'max-features', 'seed', 'repeats', 'level', 'name', 'trained-on', 'detectors']);
   if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}"`);
   const tablePath = requireFlag(flags, 'table');
   const out = requireFlag(flags, 'out');
-  const options: ForestOptions = {
-    nTrees: numberFlag(flags, 'trees', DEFAULT_FOREST_OPTIONS.nTrees),
-    minSamplesLeaf: numberFlag(flags, 'min-leaf', DEFAULT_FOREST_OPTIONS.minSamplesLeaf),
-    maxFeatures: numberFlag(flags, 'max-features', DEFAULT_FOREST_OPTIONS.maxFeatures),
-    seed: numberFlag(flags, 'seed', DEFAULT_FOREST_OPTIONS.seed),
-  };
+  const options: ForestOptions = forestOptionsFromFlags(flags);
   const level = numberFlag(flags, 'level', 0.9);
   const { rows } = await readTable(tablePath);
   const fixed = parseFeatureList(stringFlag(flags, 'features'), rows);

@@ -13,18 +13,10 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { DecodeError, decodeFile } from '../../agent/pipeline/decode.js';
 import { writeDm, writeMrc, writeTiff } from './writers.js';
+import { rng } from '../../agent/learn/cart.js';
 
-/** mulberry32: small, seedable, good enough to pick mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The project's seeded PRNG (mulberry32), good enough to pick mutations.
+const prng = rng;
 
 function mutate(src: Buffer, rnd: () => number): { bytes: Buffer; what: string } {
   const b = Buffer.from(src);
