@@ -19,23 +19,25 @@ test.serial('images in, one schema-valid result each; a corrupt file gives an er
   const images = await sampleImages(3);
   const port = await freePort();
   const agent = startAgent(['--watch', watch, '--mqtt', `embedded://127.0.0.1:${port}`, '--state', state, '--instrument', 'it-1']);
+  let sub: Awaited<ReturnType<typeof collector>> | undefined;
   try {
     await agent.waitLog('temguard running');
-    const sub = await collector(`mqtt://127.0.0.1:${port}`, 'temguard/it-1/#');
+    const c = await collector(`mqtt://127.0.0.1:${port}`, 'temguard/it-1/#');
+    sub = c;
     copyFileSync(images[0]!, join(watch, basename(images[0]!)));
     writeFileSync(join(watch, 'garbage.png'), Buffer.from('this is not a PNG at all, just text'));
     const png = readFileSync(images[1]!);
     writeFileSync(join(watch, 'truncated.png'), png.subarray(0, Math.floor(png.length / 3)));
-    await waitFor(() => of(sub.messages, 'error').length >= 2, 60_000, 'two error messages');
+    await waitFor(() => of(c.messages, 'error').length >= 2, 60_000, 'two error messages');
     copyFileSync(images[2]!, join(watch, 'after errors ' + basename(images[2]!)));
-    await waitFor(() => of(sub.messages, 'result').length >= 2, 60_000, 'two results');
-    await waitFor(() => of(sub.messages, 'status').length >= 1, 5000, 'a status heartbeat');
+    await waitFor(() => of(c.messages, 'result').length >= 2, 60_000, 'two results');
+    await waitFor(() => of(c.messages, 'status').length >= 1, 5000, 'a status heartbeat');
 
-    for (const m of sub.messages) {
+    for (const m of c.messages) {
       const topic = m.topic.split('/').pop()!;
       t.is(schemaErrors(topic, m.payload), null, `${topic} payload valid: ${JSON.stringify(m.payload).slice(0, 300)}`);
     }
-    const results = of(sub.messages, 'result').map((m) => m.payload as any);
+    const results = of(c.messages, 'result').map((m) => m.payload as any);
     t.is(results.length, 2);
     for (const r of results) {
       t.is(r.detector.ep, 'cpu');
@@ -43,48 +45,47 @@ test.serial('images in, one schema-valid result each; a corrupt file gives an er
       t.true(r.prediction.f1 >= 0 && r.prediction.f1 <= 1);
       t.is(r.detections.count, r.features.counts);
     }
-    const errors = of(sub.messages, 'error').map((m) => m.payload as any);
+    const errors = of(c.messages, 'error').map((m) => m.payload as any);
     t.deepEqual(errors.map((e) => e.image.rel).sort(), ['garbage.png', 'truncated.png']);
     t.true(errors.every((e) => e.stage === 'decode' && e.message.length > 0));
-    t.truthy(sub.messages.find((m) => m.topic.endsWith('/availability') && m.payload.state === 'online'));
-    t.truthy(of(sub.messages, 'info').at(-1)?.payload.detector, 'info names the detector');
+    t.truthy(c.messages.find((m) => m.topic.endsWith('/availability') && m.payload.state === 'online'));
+    t.truthy(of(c.messages, 'info').at(-1)?.payload.detector, 'info names the detector');
 
     agent.child.kill('SIGTERM');
     const exit = await agent.exited;
     t.is(exit.code, 0);
-    await waitFor(() => sub.messages.some((m) => m.topic.endsWith('/availability') && m.payload.state === 'stopped'), 5000, 'stopped published');
-    await sub.close();
+    await waitFor(() => c.messages.some((m) => m.topic.endsWith('/availability') && m.payload.state === 'stopped'), 5000, 'stopped published');
   } finally {
     agent.child.kill('SIGKILL');
+    await sub?.close();
   }
 });
 
 test.serial('SIGKILL mid-stream, then restart: every image ends with exactly one result id', async (t) => {
   const [watch, state] = [tmp('tg-w-'), tmp('tg-s-')];
   const images = await sampleImages(6);
+  // A site broker that outlives the agent (an embedded one would die with it), and one
+  // subscriber connected throughout, as a dashboard would be.
   const port = await freePort();
-  const args = ['--watch', watch, '--mqtt', `embedded://127.0.0.1:${port}`, '--state', state, '--instrument', 'kill-1'];
-  let agent = startAgent(args);
-  const seen: Collected[] = [];
+  const broker = await aedes(port);
+  const sub = await collector(`mqtt://127.0.0.1:${port}`, 'temguard/kill-1/result');
+  const args = ['--watch', watch, '--mqtt', `mqtt://127.0.0.1:${port}`, '--state', state, '--instrument', 'kill-1'];
+  const env = { TEMGUARD_MQTT_PROTOCOL_VERSION: '4' };
+  let agent = startAgent(args, env);
   try {
     await agent.waitLog('temguard running');
-    let sub = await collector(`mqtt://127.0.0.1:${port}`, 'temguard/kill-1/result');
     images.forEach((p, i) => copyFileSync(p, join(watch, `img-${i} ${basename(p)}`)));
     await waitFor(() => sub.messages.length >= 2, 120_000, 'first results');
     agent.child.kill('SIGKILL');
     await agent.exited;
-    seen.push(...sub.messages);
-    await sub.close();
 
-    agent = startAgent(args); // same state dir: journal + outbox survive
+    agent = startAgent(args, env); // same state dir: journal + outbox survive
     await agent.waitLog('temguard running');
-    sub = await collector(`mqtt://127.0.0.1:${port}`, 'temguard/kill-1/result');
-    const rels = () => new Set([...seen, ...sub.messages].map((m) => (m.payload as any).image.rel));
+    const rels = () => new Set(sub.messages.map((m) => (m.payload as any).image.rel));
     await waitFor(() => rels().size === images.length, 180_000, 'a result for every image');
     await new Promise((r) => setTimeout(r, 1000));
-    seen.push(...sub.messages);
     const idsPerImage = new Map<string, Set<string>>();
-    for (const m of seen) {
+    for (const m of sub.messages) {
       const p = m.payload as any;
       if (!idsPerImage.has(p.image.rel)) idsPerImage.set(p.image.rel, new Set());
       idsPerImage.get(p.image.rel)!.add(p.msg_id);
@@ -93,9 +94,10 @@ test.serial('SIGKILL mid-stream, then restart: every image ends with exactly one
     for (const [rel, ids] of idsPerImage) t.is(ids.size, 1, `${rel} has one result id`);
     agent.child.kill('SIGTERM');
     t.is((await agent.exited).code, 0);
-    await sub.close();
   } finally {
     agent.child.kill('SIGKILL');
+    await sub.close();
+    await broker.close();
   }
 });
 
@@ -107,14 +109,17 @@ test.serial('site broker down at start and during the run: the agent keeps worki
   // before the outbox replays (a fresh broker keeps no sessions for anyone).
   const agent = startAgent(['--watch', watch, '--mqtt', `mqtt://127.0.0.1:${port}`, '--state', state, '--instrument', 'down-1'],
     { TEMGUARD_MQTT_PROTOCOL_VERSION: '4', TEMGUARD_MQTT_RECONNECT_MS: '2500' });
+  let broker: Awaited<ReturnType<typeof aedes>> | undefined;
+  let subRef: Awaited<ReturnType<typeof collector>> | undefined;
   try {
     await agent.waitLog('temguard running'); // no broker at all: not fatal
     copyFileSync(images[0]!, join(watch, 'd0.png'));
     copyFileSync(images[1]!, join(watch, 'd1.png'));
     const results = () => agent.logs.filter((l) => l.msg === 'result').length;
     await waitFor(() => results() === 2, 120_000, 'processed while the broker is down');
-    let broker = await aedes(port);
+    broker = await aedes(port);
     const sub = await collector(`mqtt://127.0.0.1:${port}`, 'temguard/down-1/result');
+    subRef = sub;
     await waitFor(() => sub.messages.length >= 2, 30_000, 'results made offline delivered');
     await broker.close(); // outage during the run
     copyFileSync(images[2]!, join(watch, 'd2.png'));
@@ -130,10 +135,10 @@ test.serial('site broker down at start and during the run: the agent keeps worki
     t.deepEqual(sub.messages.map((m) => (m.payload as any).image.rel).sort(), ['d0.png', 'd1.png', 'd2.png', 'd3.png']);
     agent.child.kill('SIGTERM');
     t.is((await agent.exited).code, 0);
-    await sub.close();
-    await broker.close();
   } finally {
     agent.child.kill('SIGKILL');
+    await subRef?.close();
+    await broker?.close();
   }
 });
 

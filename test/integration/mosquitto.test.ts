@@ -20,25 +20,27 @@ maybe('with mosquitto (MQTT 5): retained availability/info/status, results, and 
   const broker = await startMosquitto(port);
   const [watch, state] = [mkdtempSync(join(tmpdir(), 'tg-w-')), mkdtempSync(join(tmpdir(), 'tg-s-'))];
   const agent = startAgent(['--watch', watch, '--mqtt', `mqtt://127.0.0.1:${port}`, '--state', state, '--instrument', 'mosq-1']);
+  let sub: Awaited<ReturnType<typeof collector>> | undefined;
   try {
     await agent.waitLog('broker connected');
     const images = await sampleImages(2);
     images.forEach((p, i) => copyFileSync(p, join(watch, `m${i}.png`)));
-    const sub = await collector(`mqtt://127.0.0.1:${port}`, 'temguard/mosq-1/#', 5);
-    await waitFor(() => sub.messages.filter((m) => m.topic.endsWith('/result')).length === 2, 120_000, 'two results');
-    await waitFor(() => sub.messages.some((m) => m.topic.endsWith('/status')), 5000, 'status');
+    const c = await collector(`mqtt://127.0.0.1:${port}`, 'temguard/mosq-1/#', 5);
+    sub = c;
+    await waitFor(() => c.messages.filter((m) => m.topic.endsWith('/result')).length === 2, 120_000, 'two results');
+    await waitFor(() => c.messages.some((m) => m.topic.endsWith('/status')), 5000, 'status');
     // Retained state is there for a dashboard that subscribes late.
     for (const topic of ['availability', 'info', 'status']) {
-      const m = sub.messages.find((x) => x.topic === `temguard/mosq-1/${topic}` && x.retain);
+      const m = c.messages.find((x) => x.topic === `temguard/mosq-1/${topic}` && x.retain);
       t.truthy(m, `retained ${topic}`);
     }
-    for (const m of sub.messages) t.is(schemaErrors(m.topic.split('/').pop()!, m.payload), null);
+    for (const m of c.messages) t.is(schemaErrors(m.topic.split('/').pop()!, m.payload), null);
     agent.child.kill('SIGTERM');
     t.is((await agent.exited).code, 0);
-    await waitFor(() => sub.messages.some((m) => m.topic.endsWith('/availability') && m.payload.state === 'stopped'), 5000, 'stopped');
-    await sub.close();
+    await waitFor(() => c.messages.some((m) => m.topic.endsWith('/availability') && m.payload.state === 'stopped'), 5000, 'stopped');
   } finally {
     agent.child.kill('SIGKILL');
+    await sub?.close();
     await broker.stop();
   }
 });
