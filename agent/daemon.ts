@@ -8,6 +8,7 @@
  * analysis fails produces an `error` message instead of a result; either way it is done.
  */
 import { mkdtempSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Config } from './config/schema.js';
@@ -164,6 +165,8 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
     if (!s?.isDirectory()) throw new Error(`watch.dir: ${watchDir} is not a directory (create it or fix --watch)`);
   } else {
     watchDir = mkdtempSync(join(tmpdir(), 'temguard-demo-'));
+    const demoDir = watchDir;
+    stopping.push(() => rm(demoDir, { recursive: true, force: true })); // after the feed stops (reverse order)
     const { startDemoFeed } = await import('./sim/demo.js');
     const feed = startDemoFeed({ dir: watchDir, intervalMs: cfg.watch.demo_interval_ms, seed: 1, size: cfg.watch.demo_size, log: log.child({ component: 'demo' }) });
     stopping.push(() => feed.stop());
