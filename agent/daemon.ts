@@ -16,7 +16,7 @@ import { redact } from './config/load.js';
 import type { Logger } from './log.js';
 import { createNotifier, watchdogIntervalMs, type Notifier } from './notify.js';
 import { AlertTracker, type AlertEvent } from './pipeline/alerts.js';
-import { analyseImage, StageError, type AnalyseDeps, type ImageResult } from './pipeline/analyse.js';
+import { analyseImage, DEFAULT_MAX_ITEMS, StageError, type AnalyseDeps, type ImageResult } from './pipeline/analyse.js';
 import { parseEmbeddedUrl, startEmbeddedBroker, type EmbeddedBroker } from './pipeline/broker.js';
 import { decodeOptions, detectorOptions } from './config/derived.js';
 import { createDetector, type Detector } from './pipeline/detect.js';
@@ -52,8 +52,6 @@ export interface Daemon {
   stop(reason: string): Promise<void>;
 }
 
-const MAX_ITEMS = 500;
-
 export async function startDaemon(cfg: Config, deps: DaemonDeps): Promise<Daemon> {
   const log = deps.log;
   const notifier = deps.notifier ?? createNotifier(log, deps.env);
@@ -69,6 +67,7 @@ export async function startDaemon(cfg: Config, deps: DaemonDeps): Promise<Daemon
 
 async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notifier, stopping: (() => Promise<void>)[], teardown: () => Promise<void>): Promise<Daemon> {
   const instrument = cfg.instrument.id;
+  const decode = decodeOptions(cfg); // derived once, used for every image and by the live view
   const stats: DaemonStats = { started: new Date().toISOString(), processed: 0, results: 0, errors: 0, low: 0, last_prediction: null };
   const digest = { images: 0, errors: 0, sumF1: 0, low: 0, since: new Date() };
 
@@ -111,7 +110,9 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
     broker: { connected: publisher.connected, last_error: publisher.lastError },
     alert: alerts.current, last_prediction: stats.last_prediction, uptime_s: Math.round(process.uptime()),
   });
-  const publisher: Publisher = new Publisher(publisherOptions(cfg, brokerUrl, broker !== null, deps.env), {
+  // Read once (password file, TLS files): the live view's subscriber uses the same settings.
+  const pubOptions = publisherOptions(cfg, brokerUrl, broker !== null, deps.env);
+  const publisher: Publisher = new Publisher(pubOptions, {
     store, log: log.child({ component: 'mqtt' }),
     retainedOnConnect: () => ({ availability: availability('online'), info: info(), status: status() }),
     // The broker sends this if we vanish; its ts is when it was registered (at start).
@@ -125,8 +126,8 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
     const { startWebServer, webMqttOptions } = await import('./web/server.js');
     const web = await startWebServer({
       listen: cfg.http.listen, mqttUrl: brokerUrl, root: topicRoot(cfg),
-      mqttOptions: webMqttOptions(publisherOptions(cfg, brokerUrl, broker !== null, deps.env)),
-      decode: decodeOptions(cfg), log: log.child({ component: 'web' }),
+      mqttOptions: webMqttOptions(pubOptions),
+      decode, log: log.child({ component: 'web' }),
     });
     stopping.push(() => web.close());
     log.info('live view', { url: web.url });
@@ -174,7 +175,7 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
   }
 
   // 5. The queue and what it does with each image.
-  const analyseDeps = (): AnalyseDeps => ({ detector: detector!, forest: forest!, decode: decodeOptions(cfg), maxItems: MAX_ITEMS });
+  const analyseDeps = (): AnalyseDeps => ({ detector: detector!, forest: forest!, decode, maxItems: DEFAULT_MAX_ITEMS });
   const processOne = async (file: ImageFile, waitedMs: number): Promise<void> => {
     if (store.isDone(imageKey(file))) return;
     const { result, error, attempts } = await analyseWithRetry(file, analyseDeps(), cfg, log);

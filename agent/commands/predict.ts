@@ -5,7 +5,7 @@
  */
 import { relative } from 'node:path';
 import { silentLogger, createLogger } from '../log.js';
-import { analyseImage, StageError } from '../pipeline/analyse.js';
+import { analyseImage, DEFAULT_MAX_ITEMS, StageError } from '../pipeline/analyse.js';
 import { createDetector } from '../pipeline/detect.js';
 import { DEFAULT_FOREST_PATH, loadForest } from '../pipeline/forest.js';
 import { envelope } from '../pipeline/payloads.js';
@@ -21,7 +21,7 @@ export const predict: Command = async (argv, io) => {
   const detector = await createDetector(detectorOptions(cfg), log);
   try {
     const forest = await loadForest(cfg.forest.model ?? DEFAULT_FOREST_PATH, { threshold: cfg.forest.f1_threshold });
-    const deps = { detector, forest, decode: decodeOptions(cfg), maxItems: 500 };
+    const deps = { detector, forest, decode: decodeOptions(cfg), maxItems: DEFAULT_MAX_ITEMS };
     let failed = 0;
     let seq = 1;
     for (const file of positional) {

@@ -17,6 +17,9 @@ import type { Detection, Features, Frame, Prediction } from '../types.js';
 /** Files up to this size are read once into memory (hash + decode from the same bytes). */
 const IN_MEMORY_MAX = 512 * 2 ** 20;
 
+/** Detections listed in a result by default (all are counted and used for features). */
+export const DEFAULT_MAX_ITEMS = 500;
+
 export type Stage = 'read' | 'decode' | 'detect' | 'features' | 'forest';
 
 export class StageError extends Error {
