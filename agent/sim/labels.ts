@@ -1,14 +1,23 @@
 /**
  * Labels: the COCO outline of each cavity and the decision whether a detector should find it.
  *
- * Visibility (only visible cavities become annotations) combines three tests on the
- * noise-free image I, for a cavity of radius r px with Fresnel fringe w = sqrt(λ|z|)/pixel:
- *  1. size: diameter ≥ MIN_DIAMETER_PX (a 1-pixel blob is not an object);
- *  2. Rose criterion against shot noise: C·sqrt(n_D)·sqrt(N·b) ≥ ROSE_K, where C is the RMS
- *     relative contrast (I − b)/b over the disk D of radius r + w (n_D pixels), b the median of
- *     I in the surrounding annulus and N the electrons per pixel at I = 1;
- *  3. stands out of the clutter: C ≥ CLUTTER_K · (relative std of I in the annulus), so a faint
- *     cavity buried in mottle or amorphous granularity of equal strength is not labelled.
+ * Visibility (only visible cavities become annotations) asks whether an observer who knows
+ * what the cavity looks like could find it: the matched-filter SNR of its signal against shot
+ * noise and clutter together. On the noise-free image I and the same specimen rendered without
+ * its cavities, B (render.ts), for a cavity of radius r px with Fresnel fringe w = sqrt(λ|z|)/px:
+ *  - the template is the cavity's own signal Δ = (I − B)/b over the disk D of radius r + w,
+ *    b the median of B in the surrounding annulus; contrast C = RMS of Δ over D (n_D pixels);
+ *  - shot noise: the Rose SNR C·sqrt(n_D)·sqrt(N·b), N electrons per pixel at I = 1;
+ *  - clutter: the template is slid over B at 24 places around the cavity (mean removed per
+ *    window) and the spread of those correlations is expressed as an equivalent white noise
+ *    σ_c per pixel (relative to b); mottle, amorphous grain and distractors at the cavity's own
+ *    scale count, flat gradients and grain far finer than the cavity average out, as they do
+ *    for the eye;
+ *  - visible when the diameter is ≥ MIN_DIAMETER_PX and
+ *    C·sqrt(n_D) / sqrt(1/(N·b) + σ_c²) ≥ ROSE_K.
+ * An earlier rule compared C with the pixel std of the annulus on I: it counted a cavity's own
+ * fringe tail, its neighbours and pixel-scale grain as clutter and left plainly visible cavities
+ * unlabelled (half the bundled detector's false positives sat on such cavities).
  * The thresholds are constants here so a dataset's manifest can quote them.
  */
 import type { Cavity } from './specimen.js';
@@ -16,7 +25,9 @@ import { polygonGauge } from './specimen.js';
 
 export const MIN_DIAMETER_PX = 2;
 export const ROSE_K = 5;
-export const CLUTTER_K = 1.5;
+/** Template positions for the clutter estimate: two rings of 12 around the cavity. */
+const CLUTTER_RINGS = [2.5, 4];
+const CLUTTER_PER_RING = 12;
 
 export interface CavityLabel {
   /** Polygon [x1, y1, x2, y2, ...] in image pixels, clipped to the image. */
@@ -28,10 +39,11 @@ export interface CavityLabel {
   diameterNm: number;
   depthNm: number;
   shape: 'sphere' | 'faceted';
-  /** Rose SNR, relative contrast and clutter used for the decision. */
+  /** Rose SNR (shot noise only), RMS relative contrast, equivalent clutter σ_c, and the combined SNR that decides. */
   snr: number;
   contrast: number;
   clutter: number;
+  detectability: number;
   visible: boolean;
 }
 
@@ -91,6 +103,8 @@ export function polygonArea(pts: number[]): number {
 
 export interface VisibilityInput {
   clean: Float32Array;
+  /** The noise-free image of the same specimen without cavities (same size as clean). */
+  background: Float32Array;
   width: number;
   height: number;
   pixelNm: number;
@@ -118,7 +132,7 @@ export function labelCavities(cavities: Cavity[], v: VisibilityInput): CavityLab
     if (area < 0.5 * polygonArea(full)) continue;
     const m = measureContrast(c, v);
     const dPx = (2 * c.radiusNm) / v.pixelNm;
-    const visible = dPx >= MIN_DIAMETER_PX && m.snr >= ROSE_K && m.contrast >= CLUTTER_K * m.clutter;
+    const visible = dPx >= MIN_DIAMETER_PX && m.detectability >= ROSE_K;
     const rounded = poly.map((x) => Math.round(x * 100) / 100);
     labels.push({
       polygon: rounded,
@@ -143,36 +157,94 @@ function bboxOf(poly: number[]): [number, number, number, number] {
   return [r(x0), r(y0), r(x1 - x0), r(y1 - y0)];
 }
 
-/** Contrast, clutter and Rose SNR of one cavity (see the file comment). */
-export function measureContrast(c: Cavity, v: VisibilityInput): { snr: number; contrast: number; clutter: number } {
+export interface Visibility { snr: number; contrast: number; clutter: number; detectability: number }
+
+const NOT_MEASURABLE: Visibility = { snr: 0, contrast: 0, clutter: Infinity, detectability: 0 };
+
+/** Contrast, clutter and SNRs of one cavity (see the file comment). */
+export function measureContrast(c: Cavity, v: VisibilityInput): Visibility {
   const r = c.radiusNm / v.pixelNm;
   const rd = r + v.fringeNm / v.pixelNm;
-  const r1 = rd + 1, r2 = r1 + Math.max(3, r);
-  const inner: number[] = [];
+  const b = annulusMedian(c, v, rd + 1, rd + 1 + Math.max(3, r));
+  if (!(b > 0)) return NOT_MEASURABLE;
+  // The template: pixel offsets within D and the cavity's signal there.
+  const dx: number[] = [], dy: number[] = [], t: number[] = [];
+  const cx = Math.floor(c.cx), cy = Math.floor(c.cy);
+  const R = Math.ceil(rd);
+  for (let y = -R; y <= R; y++) {
+    for (let x = -R; x <= R; x++) {
+      const px = cx + x, py = cy + y;
+      if (px < 0 || py < 0 || px >= v.width || py >= v.height) continue;
+      if (Math.hypot(px + 0.5 - c.cx, py + 0.5 - c.cy) > rd) continue;
+      const i = py * v.width + px;
+      dx.push(x); dy.push(y); t.push((v.clean[i]! - v.background[i]!) / b);
+    }
+  }
+  if (!t.length) return NOT_MEASURABLE;
+  let norm2 = 0;
+  for (const x of t) norm2 += x * x;
+  if (!(norm2 > 0)) return NOT_MEASURABLE;
+  const contrast = Math.sqrt(norm2 / t.length);
+  const snr = Math.sqrt(norm2) * Math.sqrt(v.countsPerPixel * b);
+  const sigmaC = clutterSigma(c, v, rd, dx, dy, t, b, norm2);
+  const shotVar = 1 / (v.countsPerPixel * b);
+  const detectability = Math.sqrt(norm2) / Math.sqrt(shotVar + sigmaC * sigmaC);
+  return { snr, contrast, clutter: sigmaC, detectability };
+}
+
+/** Median of B over the annulus r1 ≤ d ≤ r2 around the cavity: the local background level. */
+function annulusMedian(c: Cavity, v: VisibilityInput, r1: number, r2: number): number {
   const ring: number[] = [];
   const x0 = Math.max(0, Math.floor(c.cx - r2)), x1 = Math.min(v.width - 1, Math.ceil(c.cx + r2));
   const y0 = Math.max(0, Math.floor(c.cy - r2)), y1 = Math.min(v.height - 1, Math.ceil(c.cy + r2));
   for (let y = y0; y <= y1; y++) {
     for (let x = x0; x <= x1; x++) {
       const d = Math.hypot(x + 0.5 - c.cx, y + 0.5 - c.cy);
-      const val = v.clean[y * v.width + x]!;
-      if (d <= rd) inner.push(val);
-      else if (d >= r1 && d <= r2) ring.push(val);
+      if (d >= r1 && d <= r2) ring.push(v.background[y * v.width + x]!);
     }
   }
-  if (!inner.length || ring.length < 4) return { snr: 0, contrast: 0, clutter: Infinity };
+  if (ring.length < 4) return NaN;
   ring.sort((a, b) => a - b);
-  const b = ring[ring.length >> 1]!;
-  if (!(b > 0)) return { snr: 0, contrast: 0, clutter: Infinity };
-  let s2 = 0;
-  for (const x of inner) s2 += ((x - b) / b) ** 2;
-  const contrast = Math.sqrt(s2 / inner.length);
+  return ring[ring.length >> 1]!;
+}
+
+/**
+ * The clutter as an equivalent white noise per pixel: the std, over template positions around
+ * the cavity, of the correlation of the template with B (window mean removed), divided by
+ * ‖template‖·b. For white clutter of std σ this returns σ/b.
+ */
+function clutterSigma(c: Cavity, v: VisibilityInput, rd: number, dx: number[], dy: number[], t: number[], b: number, norm2: number): number {
+  const dots: number[] = [];
+  for (const k of CLUTTER_RINGS) {
+    for (let j = 0; j < CLUTTER_PER_RING; j++) {
+      const a = (2 * Math.PI * (j + (k === CLUTTER_RINGS[0] ? 0 : 0.5))) / CLUTTER_PER_RING;
+      const ox = Math.round(c.cx + k * rd * Math.cos(a)) - Math.floor(c.cx);
+      const oy = Math.round(c.cy + k * rd * Math.sin(a)) - Math.floor(c.cy);
+      const d = windowDot(v, Math.floor(c.cx) + ox, Math.floor(c.cy) + oy, dx, dy, t);
+      if (d !== null) dots.push(d);
+    }
+  }
+  if (dots.length < 8) return Infinity;
+  return std(dots) / (Math.sqrt(norm2) * b);
+}
+
+/** Σ t·(B − mean B) over the template's pixels placed at (x, y); null when it leaves the image. */
+function windowDot(v: VisibilityInput, x: number, y: number, dx: number[], dy: number[], t: number[]): number | null {
+  let sumB = 0, sumT = 0, sumTB = 0;
+  for (let j = 0; j < t.length; j++) {
+    const px = x + dx[j]!, py = y + dy[j]!;
+    if (px < 0 || py < 0 || px >= v.width || py >= v.height) return null;
+    const bg = v.background[py * v.width + px]!;
+    sumB += bg; sumT += t[j]!; sumTB += t[j]! * bg;
+  }
+  return sumTB - (sumT * sumB) / t.length;
+}
+
+function std(xs: number[]): number {
   let mean = 0;
-  for (const x of ring) mean += x;
-  mean /= ring.length;
+  for (const x of xs) mean += x;
+  mean /= xs.length;
   let var_ = 0;
-  for (const x of ring) var_ += (x - mean) ** 2;
-  const clutter = Math.sqrt(var_ / ring.length) / b;
-  const snr = contrast * Math.sqrt(inner.length) * Math.sqrt(v.countsPerPixel * b);
-  return { snr, contrast, clutter };
+  for (const x of xs) var_ += (x - mean) ** 2;
+  return Math.sqrt(var_ / xs.length);
 }

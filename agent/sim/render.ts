@@ -8,7 +8,8 @@
  *   2. exit wave ψ = exp(−μ/2)·exp(iφ); Fresnel propagation I = |F⁻¹[F[ψ]·H]|²  (optics.ts)
  *   3. × the smooth background transmission T(r) (thickness, mottle, bend contours)  (background.ts)
  *   4. shot noise for the dose, then the detector MTF (noise.ts)
- *   5. labels from the noise-free image after the MTF (labels.ts)
+ *   5. labels from the noise-free image after the MTF (labels.ts), judged against the same
+ *      specimen rendered without its cavities (same streams, so the same background)
  * The optics run on the next power-of-two grid n ≥ size; the image is its top-left size² crop.
  * Independent random streams (forks of the seed's stream) feed the specimen, the
  * distractors, the background and the noise, so e.g. changing the dose changes only the noise.
@@ -81,26 +82,49 @@ export function to8bit(r: RenderResult): Uint8Array {
 export function render(p: SimParams, seed: number): RenderResult {
   const size = p.size;
   if (!Number.isInteger(size) || size < 16 || size > 8192) throw new Error(`size must be an integer in 16..8192, got ${size}`);
-  const root = createRng(seed);
-  const rngSpecimen = root.fork(), rngDistract = root.fork(), rngBack = root.fork(), rngNoise = root.fork();
+  const rngs = streams(seed);
   const perPixel = countsPerPixel(p.doseEPerA2, p.pixelNm);
   const fringeNm = Math.sqrt(wavelengthNm(p.optics.kV * 1000) * Math.abs(p.optics.defocusNm));
   let clean: Float32Array;
   let cavities: Cavity[] = [];
-  if (p.texture) clean = texturePicture(rngSpecimen, size);
+  if (p.texture) clean = texturePicture(rngs.specimen, size);
   else {
-    cavities = placeCavities(rngSpecimen, size, p.pixelNm, p.background.thicknessNm, p.cavities);
-    clean = imageSpecimen(p, cavities, rngDistract, rngBack);
+    cavities = placeCavities(rngs.specimen, size, p.pixelNm, p.background.thicknessNm, p.cavities);
+    clean = imageSpecimen(p, cavities, rngs.distract, rngs.back);
   }
   const image = clean.slice();
-  addShotNoise(rngNoise, image, perPixel);
+  addShotNoise(rngs.noise, image, perPixel);
   gaussianBlur(image, size, size, p.mtfSigmaPx);
   // The expected camera image without shot noise is the blurred intensity: labels are judged
   // on what the detector can resolve.
   gaussianBlur(clean, size, size, p.mtfSigmaPx);
   const period = nextPowerOfTwo(size);
-  const labels = labelCavities(cavities, { clean, width: size, height: size, pixelNm: p.pixelNm, fringeNm, countsPerPixel: perPixel, period });
+  const labels = cavities.length ? labelCavities(cavities, {
+    clean, background: cavityFree(p, seed), width: size, height: size, pixelNm: p.pixelNm, fringeNm, countsPerPixel: perPixel, period,
+  }) : [];
   return { width: size, height: size, image, clean, labels, cavities, metadata: metadataOf(p, seed, perPixel, fringeNm, labels) };
+}
+
+interface Streams { specimen: Rng; distract: Rng; back: Rng; noise: Rng }
+
+/** The seed's independent streams, always forked in this order. */
+function streams(seed: number): Streams {
+  const root = createRng(seed);
+  return { specimen: root.fork(), distract: root.fork(), back: root.fork(), noise: root.fork() };
+}
+
+/**
+ * The noise-free image of the same specimen without its cavities (fresh copies of the same
+ * streams give the same distractors, amorphous layers and background), after the MTF. Labels
+ * need it to tell a cavity's own signal, Fresnel fringes included, from the clutter around it:
+ * measured on the image with cavities, a cavity's fringe tail and its neighbours counted as
+ * clutter and hid cavities that are plainly visible.
+ */
+function cavityFree(p: SimParams, seed: number): Float32Array {
+  const rngs = streams(seed);
+  const out = imageSpecimen(p, [], rngs.distract, rngs.back);
+  gaussianBlur(out, p.size, p.size, p.mtfSigmaPx);
+  return out;
 }
 
 /**

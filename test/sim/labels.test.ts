@@ -1,6 +1,6 @@
 import test from 'ava';
 import { render } from '../../agent/sim/render.js';
-import { polygonArea, clipPolygon } from '../../agent/sim/labels.js';
+import { polygonArea, clipPolygon, measureContrast, ROSE_K } from '../../agent/sim/labels.js';
 import { params } from './helpers.js';
 
 /** Point-in-polygon (even-odd rule). */
@@ -107,4 +107,50 @@ test('contrast sign of labelled cavities: bright centres under focus, dark over 
   t.true(under.length >= 3 && over.length >= 3);
   t.true(under.filter((s) => s > 0).length >= 0.8 * under.length, `under ${under}`);
   t.true(over.filter((s) => s < 0).length >= 0.8 * over.length, `over ${over}`);
+});
+
+/** A synthetic scene for measureContrast: background B and B + a ringed blob at the centre. */
+function scene(size: number, noise: (x: number, y: number) => number, amp: number, rPx: number) {
+  const background = new Float32Array(size * size);
+  const clean = new Float32Array(size * size);
+  const c = size / 2;
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+    const i = y * size + x;
+    const d = Math.hypot(x + 0.5 - c, y + 0.5 - c);
+    background[i] = 1 + noise(x, y);
+    // bright centre, dark rim, fading beyond: a cavity's own fringe tail reaches past r + w
+    const blob = d < rPx ? amp : amp * -0.6 * Math.exp(-((d - rPx) ** 2) / 8);
+    clean[i] = background[i]! + blob;
+  }
+  const cavity = { cx: c, cy: c, depthNm: 10, radiusNm: rPx, faceted: false, sides: 0, angle: 0 };
+  return { cavity, input: { clean, background, width: size, height: size, pixelNm: 1, fringeNm: 2, countsPerPixel: 1e6, period: size } };
+}
+
+test('visibility measure: no clutter on a flat background, white clutter of std s reads as s, a strong blob on grain stays visible', (t) => {
+  const flat = scene(96, () => 0, 0.05, 5);
+  const m0 = measureContrast(flat.cavity, flat.input);
+  t.true(m0.clutter < 1e-6, `clutter ${m0.clutter}`);
+  t.true(Math.abs(m0.detectability - m0.snr) / m0.snr < 1e-3); // shot noise alone: the Rose SNR
+  // White grain of std 0.03 per pixel (uniform noise): the equivalent clutter is ~0.03.
+  let s = 12345;
+  const white = () => { s = (s * 1103515245 + 12345) % 2147483648; return (s / 2147483648 - 0.5) * 0.03 * Math.sqrt(12); };
+  const grainy = scene(160, white, 0.05, 5);
+  const m1 = measureContrast(grainy.cavity, grainy.input);
+  t.log(`white: clutter ${m1.clutter.toFixed(4)}, detectability ${m1.detectability.toFixed(1)}`);
+  t.true(m1.clutter > 0.015 && m1.clutter < 0.05, `clutter ${m1.clutter}`);
+  // 5 % contrast over ~150 pixels against 3 % white grain: the eye averages the grain out.
+  t.true(m1.detectability >= ROSE_K, `detectability ${m1.detectability}`);
+  // The same blob at a tenth of the contrast drowns in the grain.
+  const faint = scene(160, white, 0.005, 5);
+  t.true(measureContrast(faint.cavity, faint.input).detectability < ROSE_K);
+});
+
+test('visibility measure: mottle at the cavity scale hides a faint cavity that smooth gradients do not', (t) => {
+  const gradient = scene(160, (x) => 0.004 * x, 0.02, 5); // a wedge: strong, but flat at the cavity scale
+  const mottle = scene(160, (x, y) => 0.05 * Math.sin(x / 3) * Math.cos(y / 3), 0.02, 5);
+  const g = measureContrast(gradient.cavity, gradient.input);
+  const m = measureContrast(mottle.cavity, mottle.input);
+  t.true(g.detectability >= ROSE_K, `gradient: ${g.detectability}`);
+  t.log(`gradient ${g.detectability.toFixed(1)}, mottle ${m.detectability.toFixed(1)}`);
+  t.true(m.detectability < ROSE_K, `mottle: ${m.detectability}`);
 });
