@@ -1,6 +1,7 @@
 /**
- * Runs the real agent as a child process (`node --import tsx agent/cli.ts run ...`), so
- * tests send it real signals and read its real JSON log lines.
+ * Runs the real agent as a child process (`node --import tsx agent/cli.ts run ...`, or
+ * `npm start -- ...` as the README tells a new user), so tests send it real signals and read
+ * its real JSON log lines.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -29,8 +30,14 @@ export const FAST_ENV: Record<string, string> = {
   TEMGUARD_MQTT_RECONNECT_MS: '300',
 };
 
-export function startAgent(args: string[], env: Record<string, string> = {}): AgentProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'agent', 'cli.ts'), 'run', ...args], {
+/** `npm start` runs the built agent (dist/, made by `npm ci`'s prepare step). */
+export type Launcher = 'tsx' | 'npm-start';
+
+export function startAgent(args: string[], env: Record<string, string> = {}, launcher: Launcher = 'tsx'): AgentProcess {
+  const [cmd, argv] = launcher === 'npm-start'
+    ? ['npm', ['start', '--silent', '--', ...args]]
+    : [process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'agent', 'cli.ts'), 'run', ...args]];
+  const child = spawn(cmd, argv, {
     cwd: PACKAGE_ROOT,
     env: { ...process.env, ...FAST_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,6 +4,7 @@
  */
 import test from 'ava';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { aedes, collector, freePort, waitFor, type Collected } from '../helpers/broker.js';
@@ -12,6 +13,9 @@ import { schemaErrors } from '../helpers/schemas.js';
 import { sampleImages } from '../helpers/images.js';
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
+const portIsFree = (port: number): Promise<boolean> => new Promise((resolve) => {
+  const srv = createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+});
 const of = (msgs: Collected[], topic: string) => msgs.filter((m) => m.topic.endsWith(`/${topic}`));
 
 test.serial('images in, one schema-valid result each; a corrupt file gives an error and the agent goes on; SIGTERM drains and says stopped', async (t) => {
@@ -165,6 +169,23 @@ test.serial('a wrong model does not kill the agent: it reports the error, stays 
   } finally {
     agent.child.kill('SIGKILL');
     await sub?.close();
+  }
+});
+
+test.serial('npm start passes SIGTERM on to the agent: it stops cleanly, and no agent is left running', async (t) => {
+  // npm signals the script's shell; without `exec` in the start script the shell died and
+  // the agent went on running, orphaned, holding the broker port and the state directory.
+  const [watch, state] = [tmp('tg-w-'), tmp('tg-s-')];
+  const port = await freePort();
+  const agent = startAgent(['--watch', watch, '--mqtt', `embedded://127.0.0.1:${port}`, '--state', state, '--instrument', 'npm-1'], {}, 'npm-start');
+  try {
+    await agent.waitLog('temguard running');
+    agent.child.kill('SIGTERM');
+    t.is((await agent.exited).code, 0);
+    t.truthy(agent.logs.find((l) => l.msg === 'stopped'), 'the agent itself logged its clean stop');
+    t.true(await portIsFree(port), 'the embedded broker went with the agent');
+  } finally {
+    agent.child.kill('SIGKILL');
   }
 });
 

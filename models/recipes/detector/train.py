@@ -45,11 +45,11 @@ def dir_recipe(d):
     return {'dir': d}
 
 
-def rescaled_crop(it, crop, rng, strong):
-    """A crop x crop window; with strong augmentation a window of crop/s pixels resized by s in
-    [0.5, 1.25] (real cavities are often smaller in pixels than simulated ones)."""
+def rescaled_crop(it, crop, rng, scale):
+    """A crop x crop window of crop/s pixels resized by s, log-uniform in scale = (lo, hi): real
+    cavities span 3-70 px across, the simulated ones mostly 4-30 px."""
     h, w = it['x'].shape
-    s = float(np.exp(rng.uniform(np.log(0.5), np.log(1.25)))) if strong else 1.0
+    s = float(np.exp(rng.uniform(np.log(scale[0]), np.log(scale[1]))))
     win = min(h, w, int(round(crop / s)))
     y0 = rng.integers(0, h - win + 1)
     x0 = rng.integers(0, w - win + 1)
@@ -74,11 +74,11 @@ def degrade(x, rng):
     return np.clip(x, 0, 1).astype(np.float32)
 
 
-def sample_batch(items, batch, crop, rng, strong=False):
+def sample_batch(items, batch, crop, rng, strong=False, scale=(1.0, 1.0)):
     xs, ys = [], []
     for _ in range(batch):
         it = items[rng.integers(len(items))]
-        x, y = rescaled_crop(it, crop, rng, strong)
+        x, y = rescaled_crop(it, crop, rng, scale if strong else (1.0, 1.0))
         if strong:
             x = degrade(x, rng)
         k = rng.integers(4)
@@ -156,6 +156,9 @@ def main():
     ap.add_argument('--description', default='')
     ap.add_argument('--aug', choices=['basic', 'strong'], default='basic',
                     help='basic: crop/rot90/flip/gamma; strong adds rescaling 0.5-1.25x, mottled background, blur, noise')
+    ap.add_argument('--scale', type=float, nargs=2, default=[0.5, 1.25], metavar=('LO', 'HI'),
+                    help='strong augmentation: crops rescaled by a factor log-uniform in [LO, HI]')
+    ap.add_argument('--checkpoint-every', type=int, default=500, help='save the weights to TMPDIR/<name>.pt this often (steps)')
     ap.add_argument('--init', help='start from these weights (a state dict saved by an earlier run) instead of random')
     a = ap.parse_args()
 
@@ -171,6 +174,7 @@ def main():
         model.load_state_dict(torch.load(a.init))
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
     os.makedirs(a.out_dir, exist_ok=True)
+    checkpoint = os.path.join(tempfile.gettempdir(), a.name + '.pt')
     t0 = time.time()
     step, avg = 0, None
     budget = a.minutes * 60
@@ -179,7 +183,7 @@ def main():
         for g in opt.param_groups:
             g['lr'] = a.lr * 0.5 * (1 + np.cos(np.pi * frac))  # cosine decay over whichever budget ends first
         model.train()
-        x, y = sample_batch(train, a.batch, a.crop, rng, a.aug == 'strong')
+        x, y = sample_batch(train, a.batch, a.crop, rng, a.aug == 'strong', tuple(a.scale))
         loss = loss_fn(model.logits(x), y)
         opt.zero_grad()
         loss.backward()
@@ -188,9 +192,11 @@ def main():
         avg = loss.item() if avg is None else 0.95 * avg + 0.05 * loss.item()
         if step % 50 == 0:
             print(f'step {step} loss {avg:.4f} {time.time() - t0:.0f}s', flush=True)
+        if step % a.checkpoint_every == 0:
+            torch.save(model.state_dict(), checkpoint)  # a long run can be looked at (sweep.py) while it trains
     train_s = time.time() - t0
 
-    torch.save(model.state_dict(), os.path.join(tempfile.gettempdir(), a.name + '.pt'))  # survives a failed validation
+    torch.save(model.state_dict(), checkpoint)  # survives a failed validation
     val = load_dirs(a.val)  # loaded late: validation sets may still be rendering while training runs
     metrics = validate(model, val, a.threshold, a.min_area)
     print(json.dumps(metrics, indent=1), flush=True)
@@ -223,8 +229,9 @@ def main():
             'images_per_preset': {p: sum(1 for it in train if it['preset'] == p) for p in presets},
             'data': [dir_recipe(d) for d in a.train],
             'steps': step, 'init': a.init, 'crop': a.crop, 'batch': a.batch, 'lr': a.lr, 'seed': a.seed,
-            'loss': 'BCE + soft Dice', 'augmentation': 'random crop, rot90, flip, gamma exp(N(0,0.2))' + (
-                '; rescale 0.5-1.25x, low-frequency background up to 0.25, blur p=0.3, noise sigma U(0,0.08)' if a.aug == 'strong' else ''),
+            'loss': 'BCE + soft Dice', 'target': 'union of instance outlines minus pixels two instances (grown 1 px) share',
+            'augmentation': 'random crop, rot90, flip, gamma exp(N(0,0.2))' + (
+                f'; rescale {a.scale[0]:g}-{a.scale[1]:g}x, low-frequency background up to 0.25, blur p=0.3, noise sigma U(0,0.08)' if a.aug == 'strong' else ''),
             'wall_seconds': round(train_s), 'threads': a.threads, 'torch': torch.__version__,
         },
         'validation': {
