@@ -6,6 +6,9 @@
  * In-domain (after the paper's data sets, Li et al. 2025):
  *   steel-under / steel-over  irradiated steels, voids 2–20 nm, 200 kV, ±0.5–2 µm defocus
  *   he-bubbles                dense 1–3 nm He bubbles, fine pixels, thin foil, under-focus
+ *   he-bubbles-over           the same specimens over-focus (dark dots, faint bright rims): the
+ *                             through-focus partner, and the look of the real fine-pixel
+ *                             over-focus void images (e.g. "41dpa voids5 +512.png")
  *   fe-insitu                 Fe / Fe-Cr in-situ ion irradiation: 300 kV, coarse pixels, low
  *                             dose (video-rate frames), many loops and dislocations, blur
  * Out-of-domain (where a detector should fail and the F1 predictor should notice):
@@ -105,10 +108,11 @@ function steel(rng: Rng, sign: number, name: string, size: number): SimParams {
   };
 }
 
-function heBubbles(rng: Rng, size: number): SimParams {
-  const p = steel(rng, -1, 'he-bubbles', size);
+/** Dense small bubbles at fine pixels; `sign` −1 under-focus, +1 over-focus. */
+function heBubbles(rng: Rng, size: number, sign = -1, name = 'he-bubbles'): SimParams {
+  const p = steel(rng, sign, name, size);
   p.pixelNm = rng.uniform(0.15, 0.28);
-  p.optics.defocusNm = -rng.uniform(250, 1000);
+  p.optics.defocusNm = sign * rng.uniform(250, 1000);
   p.background.thicknessNm = rng.uniform(30, 80);
   p.background.mottleSmallestNm = 2;
   p.background.mottleLargestNm = 40;
@@ -143,7 +147,8 @@ type Builder = (rng: Rng, size: number) => SimParams;
 export const PRESETS: Record<string, { description: string; build: Builder }> = {
   'steel-under': { description: 'irradiated steel voids, under-focus (bright, dark rim)', build: (r, s) => steel(r, -1, 'steel-under', s) },
   'steel-over': { description: 'irradiated steel voids, over-focus (dark, bright rim)', build: (r, s) => steel(r, 1, 'steel-over', s) },
-  'he-bubbles': { description: 'dense 1-3 nm He bubbles, fine pixels, under-focus', build: heBubbles },
+  'he-bubbles': { description: 'dense 1-3 nm He bubbles, fine pixels, under-focus', build: (r, s) => heBubbles(r, s) },
+  'he-bubbles-over': { description: 'dense 1-3 nm He bubbles, fine pixels, over-focus (dark dots, faint bright rims)', build: (r, s) => heBubbles(r, s, 1, 'he-bubbles-over') },
   'fe-insitu': { description: 'Fe/Fe-Cr in-situ ion irradiation: 300 kV, low dose, loops, blur', build: feInsitu },
   'ood-empty': {
     description: 'out of domain: steel foil with distractors but no cavities',

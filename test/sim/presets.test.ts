@@ -5,7 +5,7 @@ import { createRng } from '../../agent/sim/rng.js';
 import { params } from './helpers.js';
 
 test('the presets the interface promises exist; --focus picks the steel preset', (t) => {
-  for (const name of ['steel-under', 'steel-over', 'he-bubbles', 'fe-insitu', 'ood-empty', 'ood-defocus', 'ood-lowdose', 'ood-texture']) t.true(PRESET_NAMES.includes(name), name);
+  for (const name of ['steel-under', 'steel-over', 'he-bubbles', 'he-bubbles-over', 'fe-insitu', 'ood-empty', 'ood-defocus', 'ood-lowdose', 'ood-texture']) t.true(PRESET_NAMES.includes(name), name);
   t.is(presetFor(undefined, 'over'), 'steel-over');
   t.is(presetFor(undefined, 'under'), 'steel-under');
   t.is(presetFor('he-bubbles', 'over'), 'he-bubbles');
@@ -24,7 +24,8 @@ test('every preset renders finite images; out-of-domain presets behave as named'
       tot += r.labels.length;
       if (name === 'ood-empty' || name === 'ood-texture') t.is(r.labels.length, 0, name);
       if (name === 'steel-under' || name === 'he-bubbles') t.true(r.metadata.defocus_nm < 0);
-      if (name === 'steel-over') t.true(r.metadata.defocus_nm > 0);
+      if (name === 'steel-over' || name === 'he-bubbles-over') t.true(r.metadata.defocus_nm > 0);
+      if (name === 'he-bubbles-over') t.true(r.metadata.pixel_size_nm <= 0.28);
       if (name === 'ood-defocus') t.true(Math.abs(r.metadata.defocus_nm) >= 2500 && r.metadata.astig_nm >= 300);
       if (name === 'ood-lowdose') t.true(r.metadata.dose <= 2);
       if (name === 'fe-insitu') t.is(r.metadata.kV, 300);

@@ -22,14 +22,16 @@ PROVIDERS=${PROVIDERS:-cpu}
 REPEATS=${REPEATS:-10}
 MODEL_OUT=${MODEL_OUT:-models/forest-default.json}
 DOCS=${DOCS:-docs/forest}
-IN_PRESETS="steel-under steel-over he-bubbles fe-insitu"
+IN_PRESETS="steel-under steel-over he-bubbles he-bubbles-over fe-insitu"
 OOD_PRESETS="ood-empty ood-defocus ood-lowdose ood-texture"
+# Seed order: a set's seed is fixed by its place here (new presets at the end keep the others').
+SEED_ORDER="steel-under steel-over he-bubbles fe-insitu ood-empty ood-defocus ood-lowdose ood-texture he-bubbles-over"
 TG="npx tsx agent/cli.ts"
 mkdir -p "$WORK" "$DOCS"
 start=$(date +%s)
 
 k=0
-for p in $IN_PRESETS $OOD_PRESETS; do
+for p in $SEED_ORDER; do
   k=$((k + 1))
   n=$NIN; case $p in ood-*) n=$NOOD;; esac
   dir="$WORK/sim/$p"

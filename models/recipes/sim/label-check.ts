@@ -16,7 +16,7 @@ import { renderPreset, to8bit } from '../../../agent/sim/render.js';
 import type { CavityLabel } from '../../../agent/sim/labels.js';
 import type { Box, Frame } from '../../../agent/types.js';
 
-const PRESETS = ['steel-under', 'steel-over', 'he-bubbles', 'fe-insitu'];
+const PRESETS = ['steel-under', 'steel-over', 'he-bubbles', 'he-bubbles-over', 'fe-insitu'];
 const { flags } = parseFlags(process.argv.slice(2), ['model', 'count', 'seed']);
 const modelPath = stringFlag(flags, 'model') ?? DEFAULT_MODEL_PATH;
 const count = Number(stringFlag(flags, 'count') ?? 6);
