@@ -27,5 +27,8 @@ all=$!
   --train "$D/train-steel-under" --val $VAL > "$OUT/cavity-unet-under.log" 2>&1
 wait $all
 if [ -d ../shared/data/tem ]; then
-  npx tsx models/recipes/detector/overlays.ts --model "$OUT/cavity-unet-all.onnx" --out docs/detector
+  # Counts for all 27 real images; pictures of eight that span the set (under/over focus, small
+  # and large cavities, 512 px to 2004 px fields).
+  npx tsx models/recipes/detector/overlays.ts --model "$OUT/cavity-unet-all.onnx" --out docs/detector \
+    --pictures "16 BF 2 defocus 323.03nm.png,10_115K.png,1 39K.png,75_01.jpg,74dpa-voids4 Under focus.png,100dpa Voids2 over 512.png,41dpa voids5 +512.png,800H-H01-1_2016-02-27_0007.png"
 fi

@@ -4,7 +4,10 @@
  * judged by eye. Uses the agent's own detect stage (not a Python re-implementation).
  *
  *   npx tsx models/recipes/detector/overlays.ts --model models/cavity-unet-all.onnx \
- *       --out docs/detector [--images DIR] [IMAGE_NAME ...]
+ *       --out docs/detector [--images DIR] [--pictures NAME,NAME] [IMAGE_NAME ...]
+ *
+ * Every image is counted; --pictures limits the overlay PNGs written (about 0.7 MB each at
+ * 1024², too many to commit all 27).
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -53,7 +56,9 @@ async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: {
     model: { type: 'string' }, out: { type: 'string', default: 'docs/detector' },
     images: { type: 'string', default: '../shared/data/tem' }, confidence: { type: 'string', default: '0.1' },
+    pictures: { type: 'string' },
   } });
+  const pictures = values.pictures ? new Set(values.pictures.split(',')) : null;
   if (!values.model) throw new Error('--model is required');
   const names = positionals.length ? positionals : readdirSync(values.images!).filter((n) => /\.(png|jpe?g|tif)$/i.test(n)).sort();
   const det = await createDetector({ modelPath: values.model, providers: ['cpu'], confidence: Number(values.confidence) }, silentLogger);
@@ -67,7 +72,7 @@ async function main(): Promise<void> {
     const hi5 = ds.filter((d) => d.score >= 0.5).length, hi8 = ds.filter((d) => d.score >= 0.8).length;
     const label = `${det.model.name}: ${ds.length} detections (${hi8} >= 0.8)`;
     const outName = basename(name).replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9._-]+/g, '_') + '.png';
-    await sharp(gray, { raw: { width: frame.width, height: frame.height, channels: 1 } })
+    if (!pictures || pictures.has(name)) await sharp(gray, { raw: { width: frame.width, height: frame.height, channels: 1 } })
       .toColourspace('srgb')
       .composite([{ input: Buffer.from(svg(frame.width, frame.height, ds, label)) }])
       .png({ palette: true, colours: 64 }) // keeps committed overlays small
