@@ -169,7 +169,7 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
     const demoDir = watchDir;
     stopping.push(() => rm(demoDir, { recursive: true, force: true })); // after the feed stops (reverse order)
     const { startDemoFeed } = await import('./sim/demo.js');
-    const feed = startDemoFeed({ dir: watchDir, intervalMs: cfg.watch.demo_interval_ms, seed: 1, size: cfg.watch.demo_size, log: log.child({ component: 'demo' }) });
+    const feed = startDemoFeed({ dir: watchDir, intervalMs: cfg.watch.demo_interval_ms, seed: 1, size: cfg.watch.demo_size, keep: cfg.watch.demo_keep, log: log.child({ component: 'demo' }) });
     stopping.push(() => feed.stop());
     log.info('no acquisition directory configured: running the demo microscope', { dir: watchDir, interval_ms: cfg.watch.demo_interval_ms });
   }

@@ -23,6 +23,7 @@ export const SCHEMA = {
     retry_delay_ms: f.integer(2000, 'Wait between such retries.', { min: 0, max: 600000 }),
     demo_interval_ms: f.integer(2000, 'Demo only: one simulated image every this many ms.', { min: 100, max: 3600000 }),
     demo_size: f.integer(512, 'Demo only: simulated image size in pixels.', { min: 64, max: 4096 }),
+    demo_keep: f.integer(300, 'Demo only: the newest this many images stay in the demo directory; older ones are deleted, so a demo left running does not fill the disk.', { min: 10, max: 1000000 }),
   },
   queue: {
     capacity: f.integer(256, 'Images waiting in memory at most; beyond it new arrivals are left on disk and picked up by a rescan when the queue drains (nothing is lost).', { min: 1, max: 1000000 }),

@@ -17,9 +17,11 @@
  * Files: `demo-000001.json` (metadata, badness, COCO-style labels of the visible cavities) is
  * written first, then `demo-000001.png`; each through `.name.part` + rename, so a watcher never
  * sees half a file and finds the sidecar present when the PNG appears. Numbering continues
- * after the highest demo-*.png already in the directory.
+ * after the highest demo-*.png already in the directory. Only the newest `keep` images stay:
+ * after writing image i the feed deletes image i − keep and its sidecar (at 2 s an image, a
+ * demo left running overnight wrote 13 GB).
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { createRng } from './rng.js';
@@ -53,7 +55,17 @@ export function demoParams(seed: number, index: number, size: number): SimParams
   return p;
 }
 
-export interface DemoFeedOptions { dir: string; intervalMs: number; seed: number; size: number; log: Logger }
+export interface DemoFeedOptions { dir: string; intervalMs: number; seed: number; size: number; log: Logger; keep?: number }
+
+const DEFAULT_KEEP = 300;
+
+const demoName = (index: number): string => `demo-${String(index).padStart(6, '0')}`;
+
+/** Deletes demo image `index` and its sidecar; a file already gone is not an error. */
+async function dropDemoImage(dir: string, index: number): Promise<void> {
+  const name = demoName(index);
+  await Promise.all([rm(join(dir, `${name}.png`), { force: true }), rm(join(dir, `${name}.json`), { force: true })]);
+}
 
 async function nextIndex(dir: string): Promise<number> {
   let max = 0;
@@ -68,7 +80,7 @@ async function nextIndex(dir: string): Promise<number> {
 export async function writeDemoImage(dir: string, seed: number, index: number, size: number): Promise<{ name: string; meta: Record<string, unknown> }> {
   const p = demoParams(seed, index - 1, size);
   const r = render(p, seed + index - 1);
-  const name = `demo-${String(index).padStart(6, '0')}`;
+  const name = demoName(index);
   const labels = r.labels.filter((l) => l.visible).map((l) => ({ bbox: l.bbox, segmentation: [l.polygon], area: l.area }));
   const meta = { ...r.metadata, badness: Math.round(badness(index - 1) * 1000) / 1000, index, annotations: labels };
   await writeAtomic(join(dir, `${name}.json`), JSON.stringify(meta));
@@ -78,6 +90,7 @@ export async function writeDemoImage(dir: string, seed: number, index: number, s
 
 export function startDemoFeed(opts: DemoFeedOptions): { stop(): Promise<void> } {
   const { dir, intervalMs, seed, size, log } = opts;
+  const keep = opts.keep ?? DEFAULT_KEEP;
   if (!(intervalMs > 0)) throw new Error(`demo feed intervalMs must be > 0, got ${intervalMs}`);
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -89,6 +102,7 @@ export function startDemoFeed(opts: DemoFeedOptions): { stop(): Promise<void> } 
     try {
       const { name, meta } = await writeDemoImage(dir, seed, index, size);
       log.debug('demo image written', { file: name, ms: Date.now() - started, defocus_nm: meta.defocus_nm, dose: meta.dose, astig_nm: meta.astig_nm, badness: meta.badness, cavities: meta.cavities_visible });
+      if (index > keep) await dropDemoImage(dir, index - keep);
       index++;
     } catch (err) {
       log.error('demo image failed', { err });

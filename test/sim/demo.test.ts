@@ -63,3 +63,17 @@ test('feed writes sortable PNGs atomically with sidecars, and stops', async (t) 
   t.true((await readdir(dir)).includes(`demo-${String(pngs.length + 1).padStart(6, '0')}.png`));
   await rm(dir, { recursive: true });
 });
+
+test('feed keeps only the newest `keep` images and their sidecars', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'temguard-demo-'));
+  const feed = startDemoFeed({ dir, intervalMs: 20, seed: 3, size: 32, log: silentLogger, keep: 3 });
+  const highest = async (): Promise<number> => Math.max(0, ...(await readdir(dir)).map((f) => Number(/^demo-(\d+)\.png$/.exec(f)?.[1] ?? 0)));
+  for (let i = 0; i < 400 && (await highest()) < 7; i++) await sleep(25);
+  await feed.stop();
+  const files = (await readdir(dir)).sort();
+  const top = await highest();
+  t.true(top >= 7, `wrote ${top}`);
+  const want = [top - 2, top - 1, top].flatMap((n) => [`demo-${String(n).padStart(6, '0')}.json`, `demo-${String(n).padStart(6, '0')}.png`]);
+  t.deepEqual(files, want);
+  await rm(dir, { recursive: true });
+});
