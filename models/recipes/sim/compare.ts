@@ -21,7 +21,7 @@ import { centreCrop, histogram8, radialPowerSpectrum, spectralSlope, type Raps, 
 
 interface Sample { name: string; group: string; w: number; h: number; px: Uint8Array; pixelNm: number | null }
 
-const PRESETS = ['steel-under', 'steel-over', 'he-bubbles', 'fe-insitu'];
+const PRESETS = ['steel-under', 'steel-over', 'he-bubbles', 'he-bubbles-over', 'fe-insitu'];
 const CROP = 512;
 
 async function readCsv(dir: string): Promise<Map<string, number>> {
