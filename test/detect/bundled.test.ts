@@ -31,27 +31,46 @@ function simFrame(preset: string, seed: number): { frame: Frame; truth: Box[] } 
   return { frame, truth };
 }
 
-bundled('finds the labelled cavities in fresh simulated under-focus steel images (pooled F1 >= 0.65)', async (t) => {
-  const d = await get();
+/** Pooled TP/FP/FN of a detector over fresh renders of one preset. */
+async function pooled(d: Detector, preset: string, seeds: number[]): Promise<{ tp: number; fp: number; fn: number; f1: number }> {
   let tp = 0, fp = 0, fn = 0;
-  for (const seed of [4_200_001, 4_200_002, 4_200_003, 4_200_004, 4_200_005, 4_200_006]) {
-    const { frame, truth } = simFrame('steel-under', seed);
-    const r = await d.detect(frame);
-    const m = matchImage(truth, r.detections.map((x) => x.box));
+  for (const seed of seeds) {
+    const { frame, truth } = simFrame(preset, seed);
+    const m = matchImage(truth, (await d.detect(frame)).detections.map((x) => x.box));
     tp += m.tp; fp += m.fp; fn += m.fn;
   }
-  const f1 = (2 * tp) / (2 * tp + fp + fn);
-  t.log(`tp ${tp} fp ${fp} fn ${fn} F1 ${f1.toFixed(3)}`);
-  t.true(tp + fn > 20, 'the images hold cavities');
-  t.true(f1 >= 0.65, `F1 ${f1.toFixed(3)}`); // the manifest's 12 validation images: 0.87
-});
+  return { tp, fp, fn, f1: (2 * tp) / Math.max(1, 2 * tp + fp + fn) };
+}
 
-bundled('simulated foils without cavities (ood-empty) get few detections', async (t) => {
+// The manifest's validation (16 fresh images per preset): 0.82-0.91. Three images per preset
+// here, so the floor leaves room for sampling; a detector trained on the wrong labels or on
+// too narrow a scale range scored 0.64-0.80 on some of these presets.
+for (const [preset, seed] of [['steel-under', 4_200_001], ['steel-over', 4_200_101], ['he-bubbles', 4_200_201], ['he-bubbles-over', 4_200_501], ['fe-insitu', 4_200_301]] as const) {
+  bundled(`finds the labelled cavities in fresh simulated ${preset} images (pooled F1 >= 0.78)`, async (t) => {
+    const r = await pooled(await get(), preset, [seed, seed + 1, seed + 2]);
+    t.log(`${preset}: tp ${r.tp} fp ${r.fp} fn ${r.fn} F1 ${r.f1.toFixed(3)}`);
+    t.true(r.tp + r.fn > 20, 'the images hold cavities');
+    t.true(r.f1 >= 0.78, `F1 ${r.f1.toFixed(3)}`);
+  });
+}
+
+bundled('simulated foils without cavities (ood-empty) get few detections, and less confident ones than real cavities', async (t) => {
+  // An empty foil's precipitates and black dots look like voids of the other focus (dark with a
+  // bright rim under focus), so a detector trained on both focuses finds some: they are what
+  // the F1 forest must flag. Validation: ~23 per empty 512² image against ~87 per steel image
+  // (~11 before he-bubbles-over joined the training: small dark dots became bubbles to it, the
+  // price of finding the real over-focus voids; docs/detector/README.md).
   const d = await get();
-  let n = 0;
-  for (const seed of [4_200_010, 4_200_011, 4_200_012]) n += (await d.detect(simFrame('ood-empty', seed).frame)).detections.length;
-  t.log(`ood-empty: ${n} detections in 3 images`);
-  t.true(n <= 20); // validation: 64 in 12 images
+  const seeds = [4_200_010, 4_200_011, 4_200_012];
+  const empty = [], steel = [];
+  for (const seed of seeds) {
+    empty.push(...(await d.detect(simFrame('ood-empty', seed).frame)).detections);
+    steel.push(...(await d.detect(simFrame('steel-under', seed).frame)).detections);
+  }
+  const mean = (xs: { score: number }[]): number => xs.reduce((a, x) => a + x.score, 0) / Math.max(1, xs.length);
+  t.log(`ood-empty: ${empty.length} detections in 3 images (mean score ${mean(empty).toFixed(2)}); steel-under: ${steel.length} (${mean(steel).toFixed(2)})`);
+  t.true(empty.length <= 0.4 * steel.length, `${empty.length} vs ${steel.length}`);
+  t.true(mean(empty) < mean(steel) - 0.05);
 });
 
 withReal('real micrograph: detections with masks, and the same result for its 16-bit version', async (t) => {
@@ -63,4 +82,33 @@ withReal('real micrograph: detections with masks, and the same result for its 16
   t.true(r8.detections.length >= 10);
   t.true(r8.detections.every((x) => x.mask && x.score >= 0.1 && x.score <= 1));
   t.deepEqual(r16.detections.map((x) => x.box), r8.detections.map((x) => x.box));
+});
+
+// The variants exist to give the F1 forest in- and out-of-domain pairs (the paper's Table 1):
+// each must work on its own focus and fail on the other. Validation: 0.93 vs 0.09 and the like.
+const MODELS = join(DEFAULT_MODEL_PATH, '..');
+for (const [variant, own, other] of [['over', 'steel-over', 'steel-under'], ['under', 'steel-under', 'steel-over']] as const) {
+  const path = join(MODELS, `cavity-unet-${variant}.onnx`);
+  (existsSync(path) ? test : test.skip)(`variant cavity-unet-${variant}: good on ${own}, poor on ${other}`, async (t) => {
+    const d = await createDetector({ modelPath: path, providers: ['cpu'] }, silentLogger);
+    try {
+      const inDomain = await pooled(d, own, [4_200_401, 4_200_402]);
+      const outOfDomain = await pooled(d, other, [4_200_411, 4_200_412]);
+      t.log(`${own} F1 ${inDomain.f1.toFixed(3)}, ${other} F1 ${outOfDomain.f1.toFixed(3)}`);
+      t.true(inDomain.f1 >= 0.78, `in domain ${inDomain.f1}`);
+      t.true(outOfDomain.f1 <= 0.4, `out of domain ${outOfDomain.f1}`);
+    } finally {
+      await d.close();
+    }
+  });
+}
+
+withReal('real micrograph with large cavities: the 40-70 px ones are found whole', async (t) => {
+  // "16 BF 2 defocus 323.03nm.png" (0.235 nm/px) holds dozens of cavities 40-70 px across. A
+  // model trained at scale 0.5-1.25x found none of them whole (0 boxes >= 40 px; 1 at best).
+  const r = await (await get()).detect(await frameFromFile(join(TEM, '16 BF 2 defocus 323.03nm.png')));
+  const large = r.detections.filter((x) => Math.sqrt((x.box[2] - x.box[0]) * (x.box[3] - x.box[1])) >= 40);
+  t.log(`${r.detections.length} detections, ${large.length} with a box side >= 40 px`);
+  t.true(large.length >= 12);
+  t.true(large.every((x) => x.score >= 0.5), 'found with confidence');
 });
