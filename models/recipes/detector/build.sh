@@ -8,6 +8,9 @@
 # whichever ends first), so a rerun reaches a similar, not identical, step count: the manifest
 # records the steps actually taken.
 #   MINUTES_ALL=90 MINUTES_VARIANT=45 OUT=models bash models/recipes/detector/build.sh
+# A run that is stopped can be resumed: train.py --init TMPDIR/<name>.pt (the checkpoint) with
+# --lr set to the schedule's lr at that step and --steps the remainder. The shipped default was
+# made that way after a machine restart at step 4500 (its manifest's training.init says how).
 set -euo pipefail
 D=${DATA:-/tmp/temguard-detector-data}
 OUT=${OUT:-models}
