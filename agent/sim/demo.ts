@@ -55,9 +55,7 @@ export function demoParams(seed: number, index: number, size: number): SimParams
   return p;
 }
 
-export interface DemoFeedOptions { dir: string; intervalMs: number; seed: number; size: number; log: Logger; keep?: number }
-
-const DEFAULT_KEEP = 300;
+export interface DemoFeedOptions { dir: string; intervalMs: number; seed: number; size: number; log: Logger; keep: number }
 
 const demoName = (index: number): string => `demo-${String(index).padStart(6, '0')}`;
 
@@ -89,8 +87,7 @@ export async function writeDemoImage(dir: string, seed: number, index: number, s
 }
 
 export function startDemoFeed(opts: DemoFeedOptions): { stop(): Promise<void> } {
-  const { dir, intervalMs, seed, size, log } = opts;
-  const keep = opts.keep ?? DEFAULT_KEEP;
+  const { dir, intervalMs, seed, size, keep, log } = opts;
   if (!(intervalMs > 0)) throw new Error(`demo feed intervalMs must be > 0, got ${intervalMs}`);
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;

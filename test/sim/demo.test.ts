@@ -35,7 +35,7 @@ test('drifted images lose visible cavities (what makes a detector F1 fall)', (t)
 
 test('feed writes sortable PNGs atomically with sidecars, and stops', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'temguard-demo-'));
-  const feed = startDemoFeed({ dir, intervalMs: 40, seed: 3, size: 64, log: silentLogger });
+  const feed = startDemoFeed({ dir, intervalMs: 40, seed: 3, size: 64, keep: 1000, log: silentLogger });
   for (let i = 0; i < 200; i++) {
     if ((await readdir(dir)).filter((f) => f.endsWith('.png')).length >= 3) break;
     await sleep(25);
@@ -57,7 +57,7 @@ test('feed writes sortable PNGs atomically with sidecars, and stops', async (t) 
     t.true(Array.isArray(side.annotations));
   }
   // A second feed in the same directory continues the numbering.
-  const again = startDemoFeed({ dir, intervalMs: 1000, seed: 3, size: 64, log: silentLogger });
+  const again = startDemoFeed({ dir, intervalMs: 1000, seed: 3, size: 64, keep: 1000, log: silentLogger });
   for (let i = 0; i < 200 && (await readdir(dir)).filter((f) => f.endsWith('.png')).length === pngs.length; i++) await sleep(25);
   await again.stop();
   t.true((await readdir(dir)).includes(`demo-${String(pngs.length + 1).padStart(6, '0')}.png`));
