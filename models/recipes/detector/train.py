@@ -155,7 +155,7 @@ def main():
     ap.add_argument('--min-area', type=int, default=6)
     ap.add_argument('--description', default='')
     ap.add_argument('--aug', choices=['basic', 'strong'], default='basic',
-                    help='basic: crop/rot90/flip/gamma; strong adds rescaling 0.5-1.25x, mottled background, blur, noise')
+                    help='basic: crop/rot90/flip/gamma; strong adds rescaling (--scale), mottled background, blur, noise')
     ap.add_argument('--scale', type=float, nargs=2, default=[0.5, 1.25], metavar=('LO', 'HI'),
                     help='strong augmentation: crops rescaled by a factor log-uniform in [LO, HI]')
     ap.add_argument('--checkpoint-every', type=int, default=500, help='save the weights to TMPDIR/<name>.pt this often (steps)')
