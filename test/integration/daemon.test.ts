@@ -189,6 +189,24 @@ test.serial('npm start passes SIGTERM on to the agent: it stops cleanly, and no 
   }
 });
 
+test.serial('one stop request delivered twice at once (Ctrl-C under npm start) still stops cleanly', async (t) => {
+  // Ctrl-C signals the terminal's process group: the agent gets SIGINT from the terminal and
+  // again from npm, which forwards it. Counted as "a second signal" that skipped the clean stop.
+  const port = await freePort();
+  const agent = startAgent(['--watch', tmp('tg-w-'), '--mqtt', `embedded://127.0.0.1:${port}`, '--state', tmp('tg-s-'), '--instrument', 'twice-1']);
+  try {
+    await agent.waitLog('temguard running');
+    // The second copy lands once the first is being handled, as npm's forwarded one does.
+    agent.child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('"msg":"stopping"')) agent.child.kill('SIGINT'); });
+    agent.child.kill('SIGINT');
+    t.is((await agent.exited).code, 0);
+    t.truthy(agent.logs.find((l) => l.msg === 'stopped'), 'the clean stop ran to its end');
+    t.falsy(agent.logs.find((l) => l.msg === 'second signal: exiting now'));
+  } finally {
+    agent.child.kill('SIGKILL');
+  }
+});
+
 test.serial('bad command lines fail fast with one clear line: missing watch dir, broken config', async (t) => {
   const missing = startAgent(['--watch', '/nonexistent/acquisition', '--mqtt', `embedded://127.0.0.1:${await freePort()}`, '--state', tmp('tg-s-')]);
   t.is((await missing.exited).code, 1);
