@@ -84,7 +84,12 @@ export function circularityOf(d: Detection): number {
 
 /** Heywood circularity of a bitmask (see circularityOf), or null when it has no pixels. */
 export function maskCircularity(mask: Mask): number | null {
-  const pts: Array<[number, number]> = [];
+  // Only the outermost pixel squares of a row can be hull vertices, so the hull is that of two
+  // y-ordered point lists: the leftmost and the rightmost pixel corner on each horizontal grid
+  // line. No sort, no point objects: this runs once per detection, up to ~10^5 per image.
+  const lines = mask.height + 1;
+  const left = new Float64Array(lines).fill(Infinity);
+  const right = new Float64Array(lines).fill(-Infinity);
   let area = 0;
   for (let y = 0; y < mask.height; y++) {
     let lo = -1;
@@ -96,11 +101,47 @@ export function maskCircularity(mask: Mask): number | null {
       if (lo < 0) lo = x;
       hi = x;
     }
-    // Only the outermost pixel squares of a row can be hull vertices.
-    if (lo >= 0) pts.push([lo, y], [lo, y + 1], [hi + 1, y], [hi + 1, y + 1]);
+    if (lo < 0) continue;
+    if (lo < left[y]!) left[y] = lo;
+    if (hi + 1 > right[y]!) right[y] = hi + 1;
+    left[y + 1] = lo; // line y + 1 is first touched by this row
+    right[y + 1] = hi + 1;
   }
   if (area === 0) return null;
-  return hullPerimeter(pts) / (2 * Math.sqrt(Math.PI * area));
+  return rowHullPerimeter(left, right) / (2 * Math.sqrt(Math.PI * area));
+}
+
+/**
+ * Perimeter of the convex hull of the points (left[y], y) and (right[y], y) over the lines y
+ * where left[y] is finite: the left and right hull chains (each y-monotone), plus the top and
+ * bottom edges between them.
+ */
+export function rowHullPerimeter(left: Float64Array, right: Float64Array): number {
+  const ys: number[] = [];
+  for (let y = 0; y < left.length; y++) if (Number.isFinite(left[y]!)) ys.push(y);
+  if (ys.length === 0) return 0;
+  const top = ys[0]!;
+  const bottom = ys[ys.length - 1]!;
+  return chainLength(left, ys, 1) + chainLength(right, ys, -1) + (right[top]! - left[top]!) + (right[bottom]! - left[bottom]!);
+}
+
+/** Length of the convex chain through (xs[y], y), y in ys ascending; side 1 bulges left, -1 right. */
+function chainLength(xs: Float64Array, ys: number[], side: 1 | -1): number {
+  const stack = new Int32Array(ys.length);
+  let n = 0;
+  for (const y of ys) {
+    // Pop the last point while it does not make a strict outward turn (cross product sign).
+    while (n >= 2) {
+      const a = stack[n - 2]!, b = stack[n - 1]!;
+      const cross = (xs[b]! - xs[a]!) * (y - a) - (b - a) * (xs[y]! - xs[a]!);
+      if (side * cross < 0) break;
+      n--;
+    }
+    stack[n++] = y;
+  }
+  let len = 0;
+  for (let i = 1; i < n; i++) len += Math.hypot(xs[stack[i]!]! - xs[stack[i - 1]!]!, stack[i]! - stack[i - 1]!);
+  return len;
 }
 
 /** Circularity of the ellipse with axes w and h (Ramanujan's perimeter); 0 for a degenerate box. */

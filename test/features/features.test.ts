@@ -1,5 +1,6 @@
 import test from 'ava';
-import { computeFeatures, maskCircularity, ellipseCircularity } from '../../agent/pipeline/features.js';
+import { computeFeatures, maskCircularity, ellipseCircularity, hullPerimeter } from '../../agent/pipeline/features.js';
+import { createRng } from '../../agent/sim/rng.js';
 import { FEATURE_NAMES, type Detection, type Mask } from '../../agent/types.js';
 
 const close = (a: number, b: number, tol = 1e-9): boolean => Math.abs(a - b) <= tol;
@@ -75,6 +76,25 @@ test('a digital disc is nearly circular, an elongated mask is not', (t) => {
   t.is(maskCircularity(maskOf(['...'])), null);
   t.true(close(ellipseCircularity(8, 8), 1));
   t.is(ellipseCircularity(0, 5), 0);
+});
+
+test('mask circularity (row-extreme hull, no sort) equals the monotone-chain hull of all pixel corners, on random masks', (t) => {
+  // Random masks, gaps and empty rows included: every pixel square's 4 corners through the
+  // general hull, against the fast path's per-line extremes.
+  const rng = createRng(11);
+  for (let k = 0; k < 2000; k++) {
+    const width = 1 + Math.floor(rng.uniform(0, 12)), height = 1 + Math.floor(rng.uniform(0, 12));
+    const fill = rng.uniform(0, 1);
+    const data = new Uint8Array(width * height).map(() => (rng.uniform(0, 1) < fill ? 1 : 0));
+    const corners: Array<[number, number]> = [];
+    data.forEach((v, i) => { if (v) { const x = i % width, y = Math.floor(i / width); corners.push([x, y], [x + 1, y], [x, y + 1], [x + 1, y + 1]); } });
+    const area = data.reduce((a, v) => a + v, 0);
+    const got = maskCircularity({ x0: 0, y0: 0, width, height, data });
+    if (area === 0) { t.is(got, null); continue; }
+    const want = hullPerimeter(corners) / (2 * Math.sqrt(Math.PI * area));
+    if (!close(got!, want)) { t.fail(`mask ${k} (${width}x${height}): ${got} vs ${want}`); return; }
+  }
+  t.pass();
 });
 
 test('an empty mask falls back to the box ellipse; a bad size is refused', (t) => {
