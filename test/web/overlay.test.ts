@@ -3,14 +3,20 @@ import sharp from 'sharp';
 import { decodeFile } from '../../agent/pipeline/decode.js';
 import type { Frame } from '../../agent/types.js';
 import { renderOverlay, renderThumbnail, scoreColour, toDisplay8 } from '../../agent/web/overlay.js';
+import { createRng } from '../../agent/sim/rng.js';
 import { temImages } from '../helpers/data.js';
 
 /** A real TEM frame when ../shared is present, else a textured synthetic one of the same size. */
 async function sampleFrame(): Promise<Frame> {
   const real = temImages().find((p) => p.endsWith('.png'));
   if (real) return decodeFile(real);
+  // Without ../shared: a smooth pattern plus random 8-px mottle that survives the thumbnail's
+  // downscaling, so it compresses like a real micrograph (a smooth one fits any byte budget by
+  // JPEG quality alone).
+  const rng = createRng(5);
   const w = 1024, h = 1024, data = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = 120 + 60 * Math.sin(x / 37) * Math.cos(y / 53) + ((x * 7919 + y * 104729) % 23);
+  const mottle = Float32Array.from({ length: (w / 8) * (h / 8) }, () => rng.uniform(-40, 40));
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = 120 + 60 * Math.sin(x / 37) * Math.cos(y / 53) + mottle[(y >> 3) * (w / 8) + (x >> 3)]!;
   let min = Infinity, max = -Infinity, sum = 0;
   for (const v of data) { min = Math.min(min, v); max = Math.max(max, v); sum += v; }
   return { width: w, height: h, data, dtype: 'float32', min, max, mean: sum / data.length, pixelSize: null, format: 'synthetic' };
