@@ -116,7 +116,7 @@ export function maskCircularity(mask: Mask): number | null {
  * where left[y] is finite: the left and right hull chains (each y-monotone), plus the top and
  * bottom edges between them.
  */
-export function rowHullPerimeter(left: Float64Array, right: Float64Array): number {
+function rowHullPerimeter(left: Float64Array, right: Float64Array): number {
   const ys: number[] = [];
   for (let y = 0; y < left.length; y++) if (Number.isFinite(left[y]!)) ys.push(y);
   if (ys.length === 0) return 0;
@@ -151,30 +151,6 @@ export function ellipseCircularity(w: number, h: number): number {
   if (a === 0 || b === 0) return 0;
   const perimeter = Math.PI * (3 * (a + b) - Math.sqrt((3 * a + b) * (a + 3 * b)));
   return perimeter / (2 * Math.PI * Math.sqrt(a * b));
-}
-
-/** Perimeter of the convex hull of points (Andrew's monotone chain). */
-export function hullPerimeter(points: Array<[number, number]>): number {
-  const p = [...points].sort((u, v) => u[0] - v[0] || u[1] - v[1]);
-  if (p.length < 2) return 0;
-  const cross = (o: number[], a: number[], b: number[]): number => (a[0]! - o[0]!) * (b[1]! - o[1]!) - (a[1]! - o[1]!) * (b[0]! - o[0]!);
-  const half = (pts: Array<[number, number]>): Array<[number, number]> => {
-    const h: Array<[number, number]> = [];
-    for (const q of pts) {
-      while (h.length >= 2 && cross(h[h.length - 2]!, h[h.length - 1]!, q) <= 0) h.pop();
-      h.push(q);
-    }
-    h.pop();
-    return h;
-  };
-  const hull = [...half(p), ...half([...p].reverse())];
-  let per = 0;
-  for (let i = 0; i < hull.length; i++) {
-    const a = hull[i]!;
-    const b = hull[(i + 1) % hull.length]!;
-    per += Math.hypot(b[0] - a[0], b[1] - a[1]);
-  }
-  return per;
 }
 
 function sum(xs: readonly number[]): number {

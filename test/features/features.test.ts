@@ -1,5 +1,5 @@
 import test from 'ava';
-import { computeFeatures, maskCircularity, ellipseCircularity, hullPerimeter } from '../../agent/pipeline/features.js';
+import { computeFeatures, maskCircularity, ellipseCircularity } from '../../agent/pipeline/features.js';
 import { createRng } from '../../agent/sim/rng.js';
 import { FEATURE_NAMES, type Detection, type Mask } from '../../agent/types.js';
 
@@ -77,6 +77,30 @@ test('a digital disc is nearly circular, an elongated mask is not', (t) => {
   t.true(close(ellipseCircularity(8, 8), 1));
   t.is(ellipseCircularity(0, 5), 0);
 });
+
+/** Reference: perimeter of the convex hull of any points (Andrew's monotone chain, with a sort). */
+function hullPerimeter(points: Array<[number, number]>): number {
+  const p = [...points].sort((u, v) => u[0] - v[0] || u[1] - v[1]);
+  if (p.length < 2) return 0;
+  const cross = (o: number[], a: number[], b: number[]): number => (a[0]! - o[0]!) * (b[1]! - o[1]!) - (a[1]! - o[1]!) * (b[0]! - o[0]!);
+  const half = (pts: Array<[number, number]>): Array<[number, number]> => {
+    const h: Array<[number, number]> = [];
+    for (const q of pts) {
+      while (h.length >= 2 && cross(h[h.length - 2]!, h[h.length - 1]!, q) <= 0) h.pop();
+      h.push(q);
+    }
+    h.pop();
+    return h;
+  };
+  const hull = [...half(p), ...half([...p].reverse())];
+  let per = 0;
+  for (let i = 0; i < hull.length; i++) {
+    const a = hull[i]!;
+    const b = hull[(i + 1) % hull.length]!;
+    per += Math.hypot(b[0] - a[0], b[1] - a[1]);
+  }
+  return per;
+}
 
 test('mask circularity (row-extreme hull, no sort) equals the monotone-chain hull of all pixel corners, on random masks', (t) => {
   // Random masks, gaps and empty rows included: every pixel square's 4 corners through the
