@@ -3,16 +3,22 @@
  * uses all cores for one image; two at once would only make both late). Bounded: when
  * full, push() says so and the caller leaves the file on disk for a later rescan, so a
  * burst of thousands of files cannot exhaust memory and nothing is lost. Duplicate keys
- * (the same file reported twice) are dropped.
+ * (the same file reported twice) are dropped. A worker that wants another try later returns
+ * { retryAfterMs }: the item waits outside the line (still counted as queued for duplicates)
+ * and rejoins it at the back when due, so one file that is still being written does not hold
+ * up the images behind it. 0 puts it back at the front (the caller paused the queue for a fault).
  */
 import type { Logger } from '../log.js';
 
 export type PushResult = 'queued' | 'duplicate' | 'full';
 
+/** What a worker returns to have its item tried again later instead of finished. */
+export interface Retry { retryAfterMs: number }
+
 export interface QueueOptions<T> {
   capacity: number;
   key: (item: T) => string;
-  worker: (item: T, waitedMs: number) => Promise<void>;
+  worker: (item: T, waitedMs: number) => Promise<void | Retry>;
   /** Called whenever the queue becomes empty and idle (used to trigger an overflow rescan). */
   onIdle?: () => void;
   log: Logger;
@@ -21,9 +27,11 @@ export interface QueueOptions<T> {
 export class WorkQueue<T> {
   private readonly items: { item: T; key: string; at: number }[] = [];
   private readonly keys = new Set<string>();
+  private readonly later = new Map<string, NodeJS.Timeout>(); // key -> timer of an item waiting for its retry
   private running = false;
   private paused = false;
   private stopped = false;
+  private leftAtStop = 0; // items that wanted a retry after the drain began
   private idleWaiters: ((allDone: boolean) => void)[] = [];
   processed = 0;
   failed = 0;
@@ -32,6 +40,8 @@ export class WorkQueue<T> {
 
   get depth(): number { return this.items.length; }
   get busy(): boolean { return this.running; }
+  /** Items put back for a later retry and not due yet. */
+  get waiting(): number { return this.later.size; }
 
   push(item: T): PushResult {
     const key = this.o.key(item);
@@ -53,19 +63,51 @@ export class WorkQueue<T> {
    */
   async drain(timeoutMs: number): Promise<boolean> {
     this.stopped = true;
-    if (!this.running && (this.items.length === 0 || this.paused)) return this.items.length === 0;
+    const unfinished = this.dropWaiting(); // a retry not due yet is not waited for: it is redone at next start
+    if (!this.running && (this.items.length === 0 || this.paused)) return this.items.length === 0 && unfinished === 0;
     let timer: NodeJS.Timeout | undefined;
     const idle = new Promise<boolean>((resolve) => this.idleWaiters.push(resolve));
     const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); });
     const done = await Promise.race([idle, timeout]);
     clearTimeout(timer);
-    return done;
+    return done && unfinished === 0 && this.dropWaiting() === 0 && this.leftAtStop === 0;
+  }
+
+  /** Resolves true once the worker has returned from its current item (false after timeoutMs). */
+  async idle(timeoutMs: number): Promise<boolean> {
+    if (!this.running) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true)));
+    const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); });
+    const r = await Promise.race([idle, timeout]);
+    clearTimeout(timer);
+    return r;
   }
 
   /** Drop whatever is still waiting (after a drain timeout), so the worker stops after its current item. */
   clear(): void {
+    this.dropWaiting();
+    for (const { key } of this.items) this.keys.delete(key);
     this.items.length = 0;
-    this.keys.clear();
+  }
+
+  private dropWaiting(): number {
+    const n = this.later.size;
+    for (const [key, timer] of this.later) { clearTimeout(timer); this.keys.delete(key); }
+    this.later.clear();
+    return n;
+  }
+
+  private retryLater(entry: { item: T; key: string; at: number }, ms: number): void {
+    if (ms <= 0) { this.items.unshift(entry); return; }
+    const timer = setTimeout(() => {
+      this.later.delete(entry.key);
+      if (this.stopped) { this.keys.delete(entry.key); return; }
+      this.items.push(entry);
+      void this.run();
+    }, ms);
+    timer.unref(); // a pending retry must not keep a stopping process alive
+    this.later.set(entry.key, timer);
   }
 
   private async run(): Promise<void> {
@@ -74,16 +116,18 @@ export class WorkQueue<T> {
     try {
       while (!this.paused && this.items.length > 0) {
         const next = this.items.shift()!;
+        let retry: void | Retry;
         try {
-          await this.o.worker(next.item, Date.now() - next.at);
-          this.processed++;
+          retry = await this.o.worker(next.item, Date.now() - next.at);
+          if (!retry) this.processed++;
         } catch (err) {
           // The worker turns per-image failures into error results; reaching here is a bug, not bad input.
           this.failed++;
           this.o.log.error('worker failed', { key: next.key, error: err });
-        } finally {
-          this.keys.delete(next.key);
         }
+        if (retry && !this.stopped) this.retryLater(next, retry.retryAfterMs);
+        else this.keys.delete(next.key);
+        if (retry && this.stopped) this.leftAtStop++;
       }
     } finally {
       this.running = false;
