@@ -28,8 +28,28 @@ export interface DetectorAdapter {
   readonly name: string;
   /** The fixed square input size the model expects, when it has one (e.g. YOLO 640). */
   readonly inputSize?: number;
+  /** Present for fully convolutional models: then the detect stage may tile and rescale the frame. */
+  readonly dense?: DenseSpec;
+  /** The whole frame in one input (fixed-input models letterbox it to their size). */
   preprocess(frame: Frame): Prepared;
   postprocess(outputs: Record<string, Tensor>, prepared: Prepared, frame: Frame): Detection[];
+}
+
+/**
+ * What the tiled, multi-scale detect path (pipeline/dense.ts) needs to know of a fully
+ * convolutional segmenter: a single-channel input of any size that is a multiple of `stride`,
+ * a same-size probability map out, and instances as components of the map.
+ */
+export interface DenseSpec {
+  input: string;
+  output: string;
+  stride: number;
+  threshold: number;
+  minArea: number;
+  /** Equivalent diameters (px) of the objects the model finds at its own scale; the pyramid covers larger ones. */
+  objectPx: [number, number];
+  /** The frame's intensity map to the model's input range, computed once per frame: clamp((v - offset) * gain, 0, 1). */
+  normaliser(frame: Frame): { offset: number; gain: number };
 }
 
 /** Settings from DetectorOptions that some adapters use inside post-processing (e.g. before NMS). */

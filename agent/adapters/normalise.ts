@@ -15,19 +15,39 @@ export function sampleStride(n: number): number {
 
 /**
  * Percentiles (0..100) of the finite values of `data`, from a strided subsample, by the
- * nearest-rank rule sorted[floor(q/100*(m-1) + 0.5)].
+ * nearest-rank rule sorted[floor(q/100*(m-1) + 0.5)]. Camera frames hold integers (8- or
+ * 16-bit), so the sample is counted into a histogram (one pass, no sort: 262 k float
+ * compares-and-swaps cost ~15 ms); only a sample with other values is sorted. Same result.
  */
 export function percentiles(data: Float32Array, qs: readonly number[]): number[] {
   const stride = sampleStride(data.length);
   const sample = new Float32Array(Math.ceil(data.length / stride));
   let m = 0;
+  let integral = true;
   for (let i = 0; i < data.length; i += stride) {
     const v = data[i]!;
-    if (Number.isFinite(v)) sample[m++] = v;
+    if (v - v !== 0) continue; // NaN or +-Infinity
+    sample[m++] = v;
+    if (integral && !(v >= 0 && v <= 65535 && v === Math.floor(v))) integral = false;
   }
   if (m === 0) return qs.map(() => 0);
+  const ranks = qs.map((q) => Math.floor((q / 100) * (m - 1) + 0.5));
+  if (integral) return rankedFromHistogram(sample.subarray(0, m), ranks);
   const sorted = sample.subarray(0, m).sort();
-  return qs.map((q) => sorted[Math.floor((q / 100) * (m - 1) + 0.5)]!);
+  return ranks.map((r) => sorted[r]!);
+}
+
+/** The values at the given ranks of the sorted sample, read off a histogram of its (integer) values. */
+function rankedFromHistogram(sample: Float32Array, ranks: readonly number[]): number[] {
+  let max = 0;
+  for (let i = 0; i < sample.length; i++) if (sample[i]! > max) max = sample[i]!;
+  const hist = new Uint32Array(max + 1);
+  for (let i = 0; i < sample.length; i++) hist[sample[i]!]!++;
+  return ranks.map((r) => {
+    let seen = 0;
+    for (let v = 0; v <= max; v++) { seen += hist[v]!; if (seen > r) return v; }
+    return max;
+  });
 }
 
 /** Parses "percentile:LO,HI" (the unet metadata's temguard.normalisation). */
@@ -39,18 +59,28 @@ export function parsePercentileSpec(spec: string | undefined): [number, number] 
   return [lo, hi];
 }
 
+/** The linear map (v - offset) * gain that takes the LO..HI percentiles of `data` to 0..1 (gain 0 for a flat image). */
+export function percentileRange(data: Float32Array, lo: number, hi: number): { offset: number; gain: number } {
+  const [a, b] = percentiles(data, [lo, hi]);
+  const range = b! - a!;
+  return { offset: a!, gain: range > 0 ? 1 / range : 0 };
+}
+
+/** out[i] = clamp((src[i] - offset) * gain, 0, 1); non-finite values become 0. */
+export function scaleInto(src: Float32Array, out: Float32Array, offset: number, gain: number): void {
+  for (let i = 0; i < src.length; i++) {
+    const v = (src[i]! - offset) * gain;
+    out[i] = v > 0 ? (v < 1 ? v : 1) : 0; // NaN fails both tests -> 0
+  }
+}
+
 /**
  * Maps data to [0,1] by (v - pLo) / (pHi - pLo), clipped; non-finite values become 0.
  * A flat image (pHi == pLo) maps to 0 everywhere rather than dividing by zero.
  */
 export function percentileScale(data: Float32Array, lo: number, hi: number): Float32Array {
-  const [a, b] = percentiles(data, [lo, hi]);
-  const range = b! - a!;
-  const inv = range > 0 ? 1 / range : 0;
+  const { offset, gain } = percentileRange(data, lo, hi);
   const out = new Float32Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const v = (data[i]! - a!) * inv;
-    out[i] = v > 0 ? (v < 1 ? v : 1) : 0; // NaN fails both tests -> 0
-  }
+  scaleInto(data, out, offset, gain);
   return out;
 }

@@ -1,8 +1,10 @@
 /**
  * The bundled cavity segmenter (models/recipes/detector): input `image` [1,1,H,W] float32 in
- * [0,1], output `prob` [1,1,H,W] cavity probability; fully convolutional, so the whole image
- * is run at its own size, edge-padded to a multiple of the stride (16). Normalisation is
- * per-image percentile scaling (normalise.ts), so 8-bit, 16-bit and float frames all work.
+ * [0,1], output `prob` [1,1,H,W] cavity probability; fully convolutional, so any input
+ * edge-padded to a multiple of the stride (16) runs. `dense` lets the detect stage run it in
+ * tiles and at several scales (pipeline/dense.ts); preprocess/postprocess run the whole frame
+ * in one input (detector.tile 0). Normalisation is per-frame percentile scaling
+ * (normalise.ts), so 8-bit, 16-bit and float frames all work.
  * Instances are 8-connected components of prob >= threshold (components.ts). Threshold,
  * min_area, stride and normalisation come from the model's metadata_props when present.
  */
@@ -11,7 +13,7 @@ import type { Detection, Frame } from '../types.js';
 import type { AdapterFactory, DetectorAdapter, ModelInfo, Prepared } from './adapter.js';
 import { componentsToDetections } from './components.js';
 import { ModelError } from './model-error.js';
-import { parsePercentileSpec, percentileScale } from './normalise.js';
+import { parsePercentileSpec, percentileRange, scaleInto } from './normalise.js';
 
 export interface UnetParams {
   input: string;
@@ -20,7 +22,15 @@ export interface UnetParams {
   threshold: number;
   minArea: number;
   percentiles: [number, number];
+  objectPx: [number, number];
 }
+
+/**
+ * Object sizes the bundled models find at their own scale when the model does not say
+ * (metadata temguard.object_px): trained on 4-30 px simulated cavities rescaled 0.5-2.5x
+ * (models/recipes/detector/build.sh), so about 3 to 64 px across.
+ */
+export const DEFAULT_OBJECT_PX: [number, number] = [3, 64];
 
 interface UnetCtx {
   paddedWidth: number;
@@ -43,10 +53,14 @@ export function edgePad(src: Float32Array, width: number, height: number, pw: nu
 }
 
 export function createUnetAdapter(p: UnetParams): DetectorAdapter {
+  const normaliser = (frame: Frame): { offset: number; gain: number } => percentileRange(frame.data, p.percentiles[0], p.percentiles[1]);
   return {
     name: 'unet',
+    dense: { input: p.input, output: p.output, stride: p.stride, threshold: p.threshold, minArea: p.minArea, objectPx: p.objectPx, normaliser },
     preprocess(frame: Frame): Prepared {
-      const scaled = percentileScale(frame.data, p.percentiles[0], p.percentiles[1]);
+      const { offset, gain } = normaliser(frame);
+      const scaled = new Float32Array(frame.data.length);
+      scaleInto(frame.data, scaled, offset, gain);
       const pw = padTo(frame.width, p.stride);
       const ph = padTo(frame.height, p.stride);
       const data = edgePad(scaled, frame.width, frame.height, pw, ph);
@@ -91,7 +105,17 @@ export function unetParams(info: ModelInfo): UnetParams {
     threshold: numberMeta(info.metadata, 'temguard.threshold', 0.5),
     minArea: numberMeta(info.metadata, 'temguard.min_area', 6),
     percentiles,
+    objectPx: objectPxMeta(info.metadata),
   };
+}
+
+/** temguard.object_px "LO,HI" (equivalent diameters in px), else DEFAULT_OBJECT_PX. */
+function objectPxMeta(meta: Record<string, string>): [number, number] {
+  const raw = meta['temguard.object_px'];
+  if (raw === undefined) return DEFAULT_OBJECT_PX;
+  const [lo, hi] = raw.split(',').map(Number);
+  if (!(lo! > 0 && hi! > lo!)) throw new ModelError(`unet: metadata temguard.object_px="${raw}" should be "LO,HI" with 0 < LO < HI`);
+  return [lo!, hi!];
 }
 
 /** One grayscale input and a same-rank single-channel output, or the temguard metadata tag. */

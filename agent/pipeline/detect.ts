@@ -8,14 +8,15 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { env as ortEnv, InferenceSession } from 'onnxruntime-node';
-import type { DetectorAdapter, ModelInfo } from '../adapters/adapter.js';
+import { env as ortEnv, InferenceSession, Tensor } from 'onnxruntime-node';
+import type { DenseSpec, DetectorAdapter, ModelInfo } from '../adapters/adapter.js';
 import { ModelError } from '../adapters/model-error.js';
 import { readOnnxInfo } from '../adapters/onnx-file.js';
 import { rejectUnrunnable, selectAdapter } from '../adapters/registry.js';
 import type { Logger } from '../log.js';
 import { MODELS_DIR } from '../paths.js';
 import type { Detection, Frame } from '../types.js';
+import { detectDense, type RunWindow } from './dense.js';
 
 export { ModelError };
 
@@ -35,6 +36,18 @@ export interface DetectorOptions {
   threads?: number;
   /** Run one inference at start; default true. */
   warmup?: boolean;
+  /** Fully convolutional models: tiles and pyramid (pipeline/dense.ts); absent: the whole frame in one input, one scale. */
+  dense?: DenseTiling;
+}
+
+/** How the dense path cuts and rescales frames (config detector.tile, .tile_margin, .max_object_px, .max_object_nm). */
+export interface DenseTiling {
+  tile: number;
+  margin: number;
+  /** Largest object to find whole, in px across, when the frame's pixel size is unknown. */
+  maxObjectPx: number;
+  /** The same in nm, used when the pixel size is known in nm (0: always maxObjectPx). */
+  maxObjectNm: number;
 }
 
 export interface EpReport {
@@ -47,9 +60,13 @@ export interface EpReport {
 
 export interface DetectResult {
   detections: Detection[];
+  /** Time in session.run (summed over windows and levels). */
   inferenceMs: number;
   preprocessMs: number;
   postprocessMs: number;
+  /** Dense path only: pyramid levels and windows run. */
+  levels?: number;
+  windows?: number;
 }
 
 export interface Detector {
@@ -57,7 +74,8 @@ export interface Detector {
   readonly ep: EpReport;
   /** Milliseconds the warm-up inference took (absent when warmup is off). */
   readonly warmupMs?: number;
-  detect(frame: Frame): Promise<DetectResult>;
+  /** `signal` stops a tiled detection between windows (the promise rejects with its reason). */
+  detect(frame: Frame, signal?: AbortSignal): Promise<DetectResult>;
   close(): Promise<void>;
 }
 
@@ -161,7 +179,7 @@ export async function createDetector(opts: DetectorOptions, log: Logger): Promis
     metadata: file.metadata,
     ...(adapter.inputSize ? { inputSize: adapter.inputSize } : {}),
   };
-  const detector = buildDetector(session, adapter, model, ep, opts.confidence ?? 0.1);
+  const detector = buildDetector(session, adapter, model, ep, opts.confidence ?? 0.1, opts.dense);
   if (opts.warmup === false) {
     log.info('detector ready', { model: model.name, adapter: model.adapter, ep });
     return detector;
@@ -179,30 +197,26 @@ function validateFrame(frame: Frame): void {
   }
 }
 
-function buildDetector(session: InferenceSession, adapter: DetectorAdapter, model: Detector['model'], ep: EpReport, confidence: number): Detector {
+function buildDetector(session: InferenceSession, adapter: DetectorAdapter, model: Detector['model'], ep: EpReport, confidence: number, tiling?: DenseTiling): Detector {
   // One inference at a time: ORT already uses every intra-op thread, and queued calls keep memory bounded.
   let chain: Promise<unknown> = Promise.resolve();
-  const run = async (frame: Frame): Promise<DetectResult> => {
+  const dense = adapter.dense && tiling ? { spec: adapter.dense, tiling, run: windowRunner(session, adapter.dense) } : undefined;
+  const run = async (frame: Frame, signal?: AbortSignal): Promise<DetectResult> => {
     validateFrame(frame);
-    const t0 = performance.now();
-    const prepared = adapter.preprocess(frame);
-    const t1 = performance.now();
-    const outputs = await session.run(prepared.feeds);
-    const t2 = performance.now();
-    const all = adapter.postprocess(outputs, prepared, frame);
-    const detections = all
+    signal?.throwIfAborted();
+    const r = dense ? await detectDense(frame, dense.spec, dense.run, { ...denseOptions(frame, dense.tiling), ...(signal ? { signal } : {}) }) : await whole(session, adapter, frame);
+    const t = performance.now();
+    const detections = r.detections
       .map((d) => ({ ...d, score: Math.min(1, Math.max(0, d.score)) }))
       .filter((d) => d.score >= confidence)
       .sort((a, b) => b.score - a.score);
-    const t3 = performance.now();
-    for (const t of Object.values(outputs)) t.dispose?.();
-    return { detections, preprocessMs: t1 - t0, inferenceMs: t2 - t1, postprocessMs: t3 - t2 };
+    return { ...r, detections, postprocessMs: r.postprocessMs + performance.now() - t };
   };
   return {
     model,
     ep,
-    detect(frame) {
-      const next = chain.then(() => run(frame));
+    detect(frame, signal) {
+      const next = chain.then(() => run(frame, signal));
       chain = next.catch(() => undefined);
       return next;
     },
@@ -210,5 +224,37 @@ function buildDetector(session: InferenceSession, adapter: DetectorAdapter, mode
       await chain;
       await session.release();
     },
+  };
+}
+
+/** The frame in one input: the adapter's own pre- and post-processing (fixed-input models, or tiling off). */
+async function whole(session: InferenceSession, adapter: DetectorAdapter, frame: Frame): Promise<DetectResult> {
+  const t0 = performance.now();
+  const prepared = adapter.preprocess(frame);
+  const t1 = performance.now();
+  const outputs = await session.run(prepared.feeds);
+  const t2 = performance.now();
+  const detections = adapter.postprocess(outputs, prepared, frame);
+  const t3 = performance.now();
+  for (const t of Object.values(outputs)) t.dispose?.();
+  return { detections, preprocessMs: t1 - t0, inferenceMs: t2 - t1, postprocessMs: t3 - t2 };
+}
+
+/** The largest object to find in this frame: from nm when its pixel size is known in nm. */
+function denseOptions(frame: Frame, t: DenseTiling): { tile: number; margin: number; maxObjectPx: number } {
+  const px = frame.pixelSize;
+  const maxObjectPx = t.maxObjectNm > 0 && px?.unit === 'nm' && px.x > 0 ? t.maxObjectNm / px.x : t.maxObjectPx;
+  return { tile: t.tile, margin: t.margin, maxObjectPx };
+}
+
+/** session.run on one [1,1,H,W] window, checking the output's shape. */
+function windowRunner(session: InferenceSession, spec: DenseSpec): RunWindow {
+  return async (input, width, height) => {
+    const outputs = await session.run({ [spec.input]: new Tensor('float32', input, [1, 1, height, width]) });
+    const out = outputs[spec.output];
+    if (!out || out.type !== 'float32' || out.dims.length !== 4 || out.dims[2] !== height || out.dims[3] !== width) {
+      throw new ModelError(`output "${spec.output}" should be float32 [1,1,${height},${width}], got ${out ? `${out.type} [${out.dims.join(',')}]` : 'nothing'}`);
+    }
+    return out.data as Float32Array;
   };
 }

@@ -1,0 +1,119 @@
+/**
+ * The image pyramid of the dense detect path: a network finds objects of a certain size at its
+ * own scale (the model's object_px), so a 400 px void is looked for at 1/4 scale, where it is
+ * a 100 px one, instead of being cut into fragments at full scale. This file chooses the
+ * levels, halves the frame, and merges the levels' instances into one per object.
+ */
+import type { Detection, Mask } from '../types.js';
+
+/** The coarsest level keeps at least this many pixels along its shorter side. */
+const MIN_LEVEL_SIDE = 96;
+
+/** A coarse instance that holds this many finer ones is a cluster of small objects, not one large one. */
+const CLUSTER = 8;
+
+/** A finer instance with at least this share of its pixels inside a coarse one is the same object or a fragment of it. */
+const INSIDE = 0.5;
+
+/**
+ * Levels (1 = full scale only) so that objects up to `maxObjectPx` across fall in the model's
+ * range at some level: level k sees them 2^k times smaller.
+ */
+export function pyramidLevels(width: number, height: number, objectHi: number, maxObjectPx: number): number {
+  let levels = 1;
+  while (objectHi * 2 ** (levels - 1) < maxObjectPx && Math.min(width, height) / 2 ** levels >= MIN_LEVEL_SIDE) levels++;
+  return levels;
+}
+
+/** Half size (rounded up) by 2x2 means; a last odd row or column averages what it has. */
+export function halve(src: Float32Array, width: number, height: number): { data: Float32Array; width: number; height: number } {
+  const w = Math.ceil(width / 2), h = Math.ceil(height / 2);
+  const data = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const r0 = 2 * y * width, r1 = Math.min(2 * y + 1, height - 1) * width;
+    const o = y * w;
+    for (let x = 0; x < w; x++) {
+      const x0 = 2 * x, x1 = Math.min(2 * x + 1, width - 1);
+      data[o + x] = 0.25 * (src[r0 + x0]! + src[r0 + x1]! + src[r1 + x0]! + src[r1 + x1]!);
+    }
+  }
+  return { data, width: w, height: h };
+}
+
+/** Equivalent-circle diameter of a detection, in its own pixels. */
+export function diameterOf(d: Detection): number {
+  return 2 * Math.sqrt(areaOf(d) / Math.PI);
+}
+
+function areaOf(d: Detection): number {
+  if (!d.mask) return (d.box[2] - d.box[0]) * (d.box[3] - d.box[1]);
+  let n = 0;
+  const m = d.mask.data;
+  for (let i = 0; i < m.length; i++) n += m[i]!;
+  return n;
+}
+
+/** A level-k detection in full-scale pixels: box times f, mask upsampled (nearest), clipped to the frame. */
+export function upscale(d: Detection, f: number, width: number, height: number): Detection {
+  if (f === 1) return d;
+  const [x1, y1, x2, y2] = d.box;
+  const box: Detection['box'] = [x1 * f, y1 * f, Math.min(width, x2 * f), Math.min(height, y2 * f)];
+  if (!d.mask) return { ...d, box };
+  const m = d.mask;
+  const w = box[2] - box[0], h = box[3] - box[1];
+  const data = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const sr = Math.floor(y / f) * m.width;
+    for (let x = 0; x < w; x++) data[y * w + x] = m.data[sr + Math.floor(x / f)]!;
+  }
+  const mask: Mask = { x0: box[0], y0: box[1], width: w, height: h, data };
+  return { ...d, box, mask };
+}
+
+/** Pixels of `a` that are also in `b` (both in full-scale pixels). */
+function overlap(a: Detection, b: Detection): number {
+  const x0 = Math.max(a.box[0], b.box[0]), y0 = Math.max(a.box[1], b.box[1]);
+  const x1 = Math.min(a.box[2], b.box[2]), y1 = Math.min(a.box[3], b.box[3]);
+  if (x0 >= x1 || y0 >= y1) return 0;
+  if (!a.mask || !b.mask) return (x1 - x0) * (y1 - y0);
+  const am = a.mask, bm = b.mask;
+  let n = 0;
+  for (let y = y0; y < y1; y++) {
+    const ar = (y - am.y0) * am.width - am.x0, br = (y - bm.y0) * bm.width - bm.x0;
+    for (let x = x0; x < x1; x++) n += am.data[ar + x]! & bm.data[br + x]!;
+  }
+  return n;
+}
+
+/** One level's instances, already in full-scale pixels, and the level's factor (1, 2, 4, ...). */
+export interface LevelDetections { factor: number; detections: Detection[] }
+
+/**
+ * One instance per object across levels, finest first. A coarse level adds only objects
+ * too large for the level below it (diameter >= objectHi / 2 at its own scale). Such an
+ * object replaces the finer instances lying inside it when they are fragments of it (one of
+ * them is under 60 % of its area) or were themselves too large for their level; it is
+ * dropped instead when it holds CLUSTER or more finer instances (a cluster of small cavities
+ * that merges into one blob at low resolution), or when the finer instance already is the
+ * same object at full detail.
+ */
+export function mergeLevels(levels: LevelDetections[], objectHi: number): Detection[] {
+  const [finest, ...coarser] = [...levels].sort((a, b) => a.factor - b.factor);
+  if (!finest) return [];
+  let merged = finest.detections.map((d) => ({ d, factor: finest.factor, area: areaOf(d) }));
+  for (const { factor, detections } of coarser) {
+    const added: typeof merged = [];
+    for (const d of detections) {
+      const area = areaOf(d);
+      if (factor > 1 && 2 * Math.sqrt(area / Math.PI) / factor < objectHi / 2) continue;
+      const inside = merged.filter((m) => overlap(m.d, d) >= INSIDE * m.area);
+      if (inside.length >= CLUSTER) continue;
+      const replaces = inside.length > 0 && inside.some((m) => m.area < 0.6 * area || 2 * Math.sqrt(m.area / Math.PI) / m.factor > objectHi);
+      if (inside.length > 0 && !replaces) continue;
+      if (replaces) { const gone = new Set(inside); merged = merged.filter((m) => !gone.has(m)); }
+      added.push({ d, factor, area });
+    }
+    merged.push(...added);
+  }
+  return merged.map((m) => m.d);
+}
