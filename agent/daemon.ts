@@ -5,8 +5,14 @@
  *
  * Per image: watcher -> queue -> analyse (decode, detect, features, forest) -> alerts ->
  * StateStore.recordImage (journal + outbox, one fsynced line) -> publisher. An image whose
- * analysis fails produces an `error` message instead of a result; either way it is done.
+ * analysis fails produces an `error` message instead of a result; either way it is done
+ * (errors a config or permission change can fix are tried again when that changes).
+ *
+ * Faults: a state write that fails (full disk, EIO) pauses intake and reports `degraded` until
+ * a write succeeds again; an image in flight at two crashes is quarantined as an error; a stop
+ * that times out leaves unfinished images un-journalled, so they are redone at next start.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,10 +28,11 @@ import { decodeOptions, detectorOptions } from './config/derived.js';
 import { createDetector, type Detector } from './pipeline/detect.js';
 import { DEFAULT_FOREST_PATH, loadForest, type Forest } from './pipeline/forest.js';
 import { publisherOptions, topicRoot } from './pipeline/mqtt-options.js';
-import { StateStore, type OutMsg } from './pipeline/outbox.js';
-import { envelope, type TopicName } from './pipeline/payloads.js';
+import { acquireStateLock } from './pipeline/lock.js';
+import { StateStore, StateWriteError, type OutMsg, type RetryWhen } from './pipeline/outbox.js';
+import { envelope, errorClass, type ErrorClass, type TopicName } from './pipeline/payloads.js';
 import { Publisher } from './pipeline/publish.js';
-import { WorkQueue } from './pipeline/queue.js';
+import { WorkQueue, type Retry } from './pipeline/queue.js';
 import { startSchedules } from './pipeline/schedule.js';
 import { imageKey, scanDir, startWatcher, type ImageFile, type WatchOptions, type Watcher } from './pipeline/watch.js';
 import { VERSION } from './version.js';
@@ -71,12 +78,23 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
   const stats: DaemonStats = { started: new Date().toISOString(), processed: 0, results: 0, errors: 0, low: 0, last_prediction: null };
   const digest = { images: 0, errors: 0, sumF1: 0, low: 0, since: new Date() };
 
-  // 1. State: journal + outbox.
-  const store = StateStore.open(resolve(cfg.state.dir), log.child({ component: 'state' }));
+  // 1. State: one agent per state directory (a second one exits here, naming the first), then journal + outbox.
+  const stateDir = resolve(cfg.state.dir);
+  const lock = acquireStateLock(stateDir, log.child({ component: 'state' }));
+  stopping.push(async () => lock.release());
+  const store = StateStore.open(stateDir, log.child({ component: 'state' }));
   stopping.push(async () => store.close());
-  const make = (topic: TopicName, body: object): OutMsg => {
-    const payload = envelope(topic, store.nextSeq(), instrument, body);
+  /** reuse: msg_ids a damaged journal line named for this image; its redo publishes under them. */
+  const make = (topic: TopicName, body: object, reuse: { topic: string; msg_id: string }[] = []): OutMsg => {
+    const i = reuse.findIndex((r) => r.topic === topic);
+    const id = i >= 0 ? reuse.splice(i, 1)[0]!.msg_id : undefined;
+    const payload = envelope(topic, store.nextSeq(), instrument, body, new Date(), id);
     return { topic, msg_id: payload.msg_id, seq: payload.seq, payload };
+  };
+  const configHash = hashConfig(cfg);
+  /** For messages that are not an image's outcome: while the state log fails they are logged, not journalled. */
+  const recordBestEffort = (fn: () => void) => {
+    try { fn(); } catch (err) { if (!(err instanceof StateWriteError)) throw err; log.warn('could not journal this error message (state log not writable)', { error: err.message }); }
   };
 
   // 2. Broker (embedded) and publisher. A site broker that is down is not fatal.
@@ -102,8 +120,9 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
     forest: forest ? { path: forest.path, name: forest.manifest.name, sha256: forest.sha256, features: forest.features, ...(detector ? { pairing: checkPairing(detector, forest) } : {}) } : null,
     model_error: modelError, config: redact(cfg),
   });
+  const degradedReason = (): string | null => modelError ?? (store.writeError ? `state log not writable (${store.writeError}): image intake paused until writes succeed` : null);
   const status = (): Record<string, unknown> => envelope('status', store.nextSeq(), instrument, {
-    state: modelError ? 'degraded' : 'running', reason: modelError,
+    state: degradedReason() ? 'degraded' : 'running', reason: degradedReason(),
     queue: { depth: queueRef.q?.depth ?? 0, busy: queueRef.q?.busy ?? false, capacity: cfg.queue.capacity },
     counters: { processed: stats.processed, results: stats.results, errors: stats.errors, low: stats.low },
     ep: detector?.ep.active ?? null, outbox: { depth: store.outboxDepth, max: cfg.state.outbox_max, inflight: publisher.inflightCount },
@@ -149,7 +168,7 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
       const msg = (err as Error).message;
       if (msg !== modelError) {
         log.error('cannot load models; agent stays up, degraded, and retries every 30 s', { error: msg });
-        store.recordMessages([make('error', { stage: 'startup', code: (err as Error).name, message: msg, image: null })]);
+        recordBestEffort(() => store.recordMessages([make('error', { stage: 'startup', code: (err as Error).name, class: errorClass('startup', (err as Error).name, msg), message: msg, image: null })]));
         publisher.pump();
       }
       modelError = msg;
@@ -157,6 +176,7 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
     }
   };
   const modelsOk = await loadModels();
+  // Closed only after the drain (teardown runs in reverse): the worker takes no image by then.
   stopping.push(async () => { await detector?.close(); });
 
   // 4. Where images come from: the configured directory, or the demo microscope.
@@ -176,36 +196,101 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
 
   // 5. The queue and what it does with each image.
   const analyseDeps = (): AnalyseDeps => ({ detector: detector!, forest: forest!, decode, maxItems: DEFAULT_MAX_ITEMS });
-  const processOne = async (file: ImageFile, waitedMs: number): Promise<void> => {
-    if (store.isDone(imageKey(file))) return;
-    const { result, error, attempts } = await analyseWithRetry(file, analyseDeps(), cfg, log);
-    const current = restat(file); // the key of the bytes we analysed (a retry may have waited for the writer)
-    const msgs: OutMsg[] = [];
-    stats.processed++;
-    digest.images++;
-    if (result) {
-      result.timing_ms.queue_wait = Math.round(waitedMs);
-      msgs.push(make('result', result));
-      const p = result.prediction;
-      stats.results++;
-      digest.sumF1 += p.f1;
-      if (p.low) { stats.low++; digest.low++; }
-      stats.last_prediction = { image: file.rel, f1: p.f1, low: p.low };
-      const ev: AlertEvent | null = alerts.observe(p, result.features, file.rel);
-      if (ev) { msgs.push(make('alert', ev)); log.warn(`alert ${ev.state}`, { alert_id: ev.alert_id, mean_f1: ev.mean_f1, hint: ev.hint }); }
-      log.info('result', { image: file.rel, f1: round(p.f1), low: p.low, detections: result.detections.count, ms: result.timing_ms.total });
-    } else {
-      stats.errors++;
-      digest.errors++;
-      msgs.push(make('error', { image: { path: file.path, rel: file.rel }, stage: error!.stage, code: error!.code, message: error!.message, attempts }));
-      log.warn('image failed', { image: file.rel, stage: error!.stage, code: error!.code, error: error!.message });
+  const tries = new Map<string, number>(); // rel -> analyses so far (a file still being written is retried)
+  const ioFailed = new Map<string, ImageFile>(); // rel -> images that failed for io: retried when their stamp changes
+  const stop = { abandoned: false, inFlight: null as string | null };
+  /** Done, unless it was an error that a config change or a file change (mtime is in the key; mode here) can fix. */
+  const alreadyDone = (f: ImageFile): boolean => {
+    const e = store.doneEntry(imageKey(f));
+    if (!e) return false;
+    if (e.retry?.config !== undefined && e.retry.config !== configHash) return false;
+    if (e.retry?.file !== undefined && e.retry.file !== fileStamp(f.path)) return false;
+    return true;
+  };
+  /** A state write failed: the image is not journalled; it goes back to the front and intake pauses. */
+  const stateFailed = (err: StateWriteError): Retry => {
+    queue.pause();
+    log.warn('image not journalled (state log not writable); it waits and is redone when writes succeed', { error: err.message });
+    return { retryAfterMs: 0 };
+  };
+  const processOne = async (file: ImageFile, waitedMs: number): Promise<void | Retry> => {
+    if (stop.abandoned || alreadyDone(file)) return;
+    const key = imageKey(file);
+    const reuse = [...store.reusableIds(key)];
+    try {
+      if (store.unfinishedRuns(key) >= 2) return quarantine(file, key, store.unfinishedRuns(key), reuse);
+      store.markRunning(key); // if this image takes the agent down, the next start knows
+    } catch (err) {
+      if (err instanceof StateWriteError) return stateFailed(err);
+      throw err;
     }
-    store.recordImage(imageKey(current), msgs);
+    stop.inFlight = key;
+    const attempt = (tries.get(file.rel) ?? 0) + 1;
+    tries.set(file.rel, attempt);
+    const { result, error } = await analyseOnce(file, analyseDeps());
+    stop.inFlight = null;
+    // A stop timed out while this ran (perhaps on a detector already closed): leave it
+    // un-journalled, so it is redone at next start; nothing was published for it.
+    if (stop.abandoned) return;
+    if (error?.retryable && attempt <= cfg.watch.retry_truncated) {
+      log.info('image incomplete or unreadable; retrying later (other images go first)', { image: file.rel, code: error.code, attempt, in_ms: cfg.watch.retry_delay_ms });
+      try { store.markLeft(key); } catch { /* a stale mark only makes a crash count once more */ }
+      return { retryAfterMs: cfg.watch.retry_delay_ms };
+    }
+    const current = restat(file); // the key of the bytes we analysed (a retry may have waited for the writer)
+    let retry: RetryWhen | undefined;
+    const msgs: OutMsg[] = [];
+    let alert: AlertEvent | null = null;
+    try {
+      if (result) {
+        result.timing_ms.queue_wait = Math.round(waitedMs);
+        msgs.push(make('result', result, reuse));
+        alert = alerts.observe(result.prediction, result.features, file.rel);
+        if (alert) msgs.push(make('alert', alert, reuse));
+      } else {
+        const cls = errorClass(error!.stage, error!.code, error!.message);
+        retry = cls === 'config' ? { config: configHash } : cls === 'io' ? { file: fileStamp(file.path) } : undefined;
+        msgs.push(make('error', { image: { path: file.path, rel: file.rel }, stage: error!.stage, code: error!.code, class: cls, message: error!.message, attempts: attempt }, reuse));
+      }
+      store.recordImage(imageKey(current), msgs, { retry, started: key });
+    } catch (err) {
+      if (err instanceof StateWriteError) { tries.delete(file.rel); return stateFailed(err); }
+      throw err;
+    }
+    tries.delete(file.rel);
+    count(file, result, error, retry, alert);
     publisher.pump();
     if (store.outboxDepth >= cfg.state.outbox_max) {
       log.warn('outbox full: pausing image processing until the broker acknowledges (images wait on disk)', { depth: store.outboxDepth });
       queue.pause();
     }
+  };
+  /** Counters and logs, once the image is journalled. */
+  const count = (file: ImageFile, result: ImageResult | undefined, error: StageError | undefined, retry: RetryWhen | undefined, alert: AlertEvent | null) => {
+    stats.processed++;
+    digest.images++;
+    if (result) {
+      const p = result.prediction;
+      stats.results++;
+      digest.sumF1 += p.f1;
+      if (p.low) { stats.low++; digest.low++; }
+      stats.last_prediction = { image: file.rel, f1: p.f1, low: p.low };
+      if (alert) log.warn(`alert ${alert.state}`, { alert_id: alert.alert_id, mean_f1: alert.mean_f1, hint: alert.hint });
+      log.info('result', { image: file.rel, f1: round(p.f1), low: p.low, detections: result.detections.count, ms: result.timing_ms.total });
+    } else {
+      stats.errors++;
+      digest.errors++;
+      if (retry?.file !== undefined) ioFailed.set(file.rel, restat(file));
+      log.warn('image failed', { image: file.rel, stage: error!.stage, code: error!.code, class: errorClass(error!.stage, error!.code, error!.message), error: error!.message, ...(retry ? { retried_when: retry.config ? 'the config changes' : 'the file changes (mtime or permissions)' } : {}) });
+    }
+  };
+  /** In flight at two crashes already: an error instead of a third try (a 16384² PNG OOM-killed the agent at every start). */
+  const quarantine = (file: ImageFile, key: string, crashes: number, reuse: { topic: string; msg_id: string }[]): void => {
+    const message = `crashed the agent twice (in flight at ${crashes} crashes); quarantined, not tried again. A changed file (new size or mtime) is tried afresh`;
+    store.recordImage(key, [make('error', { image: { path: file.path, rel: file.rel }, stage: 'analyse', code: 'crash_loop', class: 'input' satisfies ErrorClass, message, attempts: crashes }, reuse)]);
+    stats.processed++; stats.errors++; digest.images++; digest.errors++;
+    log.error('image quarantined: it crashed the agent twice', { image: file.rel, crashes });
+    publisher.pump();
   };
   let overflowed = false;
   const queue: WorkQueue<ImageFile> = new WorkQueue<ImageFile>({
@@ -215,7 +300,7 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
   queueRef.q = queue;
   if (!modelsOk) queue.pause();
   const enqueue = (f: ImageFile) => {
-    if (store.isDone(imageKey(f))) return;
+    if (alreadyDone(f)) return;
     if (queue.push(f) === 'full' && !overflowed) { overflowed = true; log.warn('queue full: leaving new images on disk until it drains', { capacity: cfg.queue.capacity }); }
   };
   const watchOpts: WatchOptions = {
@@ -226,13 +311,21 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
     // Files older than the journal's memory (state.keep_days) are history, not new arrivals.
     const horizon = Date.now() - cfg.state.keep_days * 86_400_000;
     const files = await scanDir(watchOpts, log);
-    const todo = files.filter((f) => f.mtimeMs >= horizon && !store.isDone(imageKey(f)));
+    const todo = files.filter((f) => f.mtimeMs >= horizon && !alreadyDone(f));
     if (todo.length) log.info('catching up', { why, images: todo.length });
     for (const f of todo) enqueue(f);
   };
   const drain = async () => {
     const done = await queue.drain(cfg.queue.drain_timeout_s * 1000);
-    if (!done) { log.warn('drain timeout: unfinished images will be processed at next start', { left: queue.depth }); queue.clear(); }
+    if (done) return;
+    // Whatever has not finished is left un-journalled (redone at next start) and the detector is
+    // closed only once the worker has let go of it (bounded: the stop must fit TimeoutStopSec).
+    stop.abandoned = true;
+    const left = queue.depth + queue.waiting + (stop.inFlight ? 1 : 0);
+    queue.clear();
+    if (stop.inFlight) { try { store.markLeft(stop.inFlight); } catch { /* counted as a crash at worst */ } }
+    log.warn('drain timeout: unfinished images are not journalled and will be processed at next start', { left, in_flight: stop.inFlight });
+    if (!(await queue.idle(DETECTOR_RELEASE_WAIT_MS))) log.warn('the image in flight did not finish; closing the detector under it (its outcome is discarded)', {});
   };
 
   // 6. Watch, then catch up (watch first so nothing slips between the scan and the watch).
@@ -249,23 +342,44 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
   const schedules = startSchedules([
     { name: 'status', expression: cfg.schedule.status, run: () => publisher.publishRetained('status', status()) },
     { name: 'digest', expression: cfg.schedule.digest, run: () => {
+      if (store.writeError) return; // the counts carry over to the next digest
       const body = { since: digest.since.toISOString(), images: digest.images, errors: digest.errors, low: digest.low, alerts_started: alerts.started, mean_f1: digest.images - digest.errors > 0 ? round(digest.sumF1 / (digest.images - digest.errors)) : null };
       store.recordMessages([make('digest', body)]);
       publisher.pump();
       Object.assign(digest, { images: 0, errors: 0, sumF1: 0, low: 0, since: new Date() });
       alerts.started = 0;
     } },
-    { name: 'prune', expression: cfg.schedule.prune, run: () => { store.compact(cfg.state.keep_days * 86_400_000); } },
+    { name: 'prune', expression: cfg.schedule.prune, run: () => { store.compact(cfg.state.keep_days * 86_400_000); } }, // a failure keeps the old log
   ], log.child({ component: 'schedule' }));
   stopping.push(() => schedules.stop());
   let lastModelTry = Date.now();
+  let ticks = 0;
   const housekeeping = setInterval(async () => {
-    if (modelError && Date.now() - lastModelTry >= 30_000) { lastModelTry = Date.now(); if (await loadModels()) queue.resume(); }
-    if (!modelError && store.outboxDepth < cfg.state.outbox_max * 0.9) queue.resume();
-    if (store.wantsCompaction) store.compact(cfg.state.keep_days * 86_400_000);
+    try {
+      if (modelError && Date.now() - lastModelTry >= 30_000) { lastModelTry = Date.now(); await loadModels(); }
+      store.retryWrites(); // while the state log fails: one probe write, with backoff (1 s .. 30 s)
+      const outage = store.takeRecovery();
+      if (outage) recordOutage(outage);
+      if (!modelError && !store.writeError && store.outboxDepth < cfg.state.outbox_max * 0.9) queue.resume();
+      if (store.wantsCompaction) store.compact(cfg.state.keep_days * 86_400_000);
+      if (++ticks % IO_RECHECK_TICKS === 0) recheckIoFailures();
+    } catch (err) {
+      log.error('housekeeping failed', { error: err });
+    }
   }, 1000);
   housekeeping.unref();
   stopping.push(async () => clearInterval(housekeeping));
+  /** The outage is put on record (an error message) once the log takes writes again. */
+  const recordOutage = (o: { since: number; until: number; error: string; code: string }) => {
+    const message = `the state log was not writable from ${new Date(o.since).toISOString()} to ${new Date(o.until).toISOString()} (${o.error}); image intake was paused meanwhile, nothing was lost`;
+    recordBestEffort(() => store.recordMessages([make('error', { image: null, stage: 'state', code: o.code, class: 'io' satisfies ErrorClass, message })]));
+    publisher.publishRetained('status', status());
+    publisher.pump();
+  };
+  /** Images that failed for io in this run are tried again once their stamp (mode, owner) changes: chmod fixes them. */
+  const recheckIoFailures = () => {
+    for (const [rel, f] of ioFailed) if (!alreadyDone(f)) { ioFailed.delete(rel); log.info('file changed since it failed to read; trying it again', { image: rel }); enqueue(f); }
+  };
 
   // 8. systemd: ready, and a watchdog that only pets while the pipeline is not stuck.
   const wd = watchdogIntervalMs(deps.env);
@@ -305,18 +419,34 @@ export function checkPairing(detector: Detector, forest: Forest): { matches: boo
   return { matches: trainedOn.length === 0 || trainedOn.some((d) => d.sha256 === detector.model.sha256), trained_on: trainedOn };
 }
 
-/** Analyses one image, retrying when it looks half-written (a camera still writing it). */
-async function analyseWithRetry(file: ImageFile, deps: AnalyseDeps, cfg: Config, log: Logger): Promise<{ result?: ImageResult; error?: StageError; attempts: number }> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return { result: await analyseImage(file.path, file.rel, deps), attempts: attempt };
-    } catch (err) {
-      const e = err instanceof StageError ? err : new StageError('detect', 'failed', (err as Error).message);
-      if (!e.retryable || attempt > cfg.watch.retry_truncated) return { error: e, attempts: attempt };
-      log.info('image incomplete or unreadable; retrying', { image: file.rel, code: e.code, attempt });
-      await new Promise((r) => setTimeout(r, cfg.watch.retry_delay_ms));
-    }
+/** Waits this long after a drain timeout for the worker to let go of the detector before closing it. */
+const DETECTOR_RELEASE_WAIT_MS = 2000;
+/** Housekeeping ticks (1 s) between checks of files that failed to read. */
+const IO_RECHECK_TICKS = 5;
+
+/** Analyses one image once; a half-written one is retried by the queue, later, not here. */
+async function analyseOnce(file: ImageFile, deps: AnalyseDeps): Promise<{ result?: ImageResult; error?: StageError }> {
+  try {
+    return { result: await analyseImage(file.path, file.rel, deps) };
+  } catch (err) {
+    return { error: err instanceof StageError ? err : new StageError('detect', 'failed', (err as Error).message) };
   }
+}
+
+/** What the journal compares to retry an io error: a chmod/chown (of the file or its directory) changes it. */
+export function fileStamp(path: string): string {
+  try {
+    const s = statSync(path);
+    const d = statSafe(resolve(path, '..'));
+    return `${s.mode}|${s.uid}|${s.gid}|${d ? d.mode : '-'}`;
+  } catch (err) {
+    return `stat:${(err as NodeJS.ErrnoException).code ?? 'error'}`;
+  }
+}
+
+/** Config errors are retried when this changes (at a start with a different config). */
+function hashConfig(cfg: Config): string {
+  return createHash('sha256').update(JSON.stringify(cfg)).digest('hex').slice(0, 16);
 }
 
 function restat(f: ImageFile): ImageFile {

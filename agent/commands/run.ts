@@ -2,7 +2,7 @@
  * `temguard run [--watch DIR] [--mqtt URL] [--instrument ID] [--state DIR] [--config FILE]`:
  * the daemon. SIGTERM/SIGINT drain and stop cleanly (publishing availability "stopped");
  * a second signal at least a second later exits at once; an uncaught error stops the same way
- * with exit code 1.
+ * with exit code 1; a start that fails (state dir locked by another agent, port taken) exits 1 at once.
  */
 import { startDaemon, type Daemon } from '../daemon.js';
 import { createLogger } from '../log.js';
@@ -43,7 +43,14 @@ export const run: Command = async (argv, io) => {
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('uncaughtException', (err) => { log.error('fatal: uncaught exception', { error: err, stack: err.stack }); stop('fatal', 1); });
   process.on('unhandledRejection', (err) => { log.error('fatal: unhandled rejection', { error: err }); stop('fatal', 1); });
-  daemon = await startDaemon(cfg, { log, env: process.env });
+  try {
+    daemon = await startDaemon(cfg, { log, env: process.env });
+  } catch (err) {
+    // startDaemon has undone what it started; exit now, whatever handle a library left behind
+    // (a second agent on a taken port logged the reason and then stayed up, ignoring SIGTERM).
+    io.stderr(`temguard run: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
   if (requested) { firstStopAt = null; const r: { reason: string; code: number } = requested; stop(r.reason, r.code); }
   return done;
 };

@@ -22,13 +22,19 @@ export function parseEmbeddedUrl(url: string): { host: string; port: number } {
 export async function startEmbeddedBroker(host: string, port: number, log: Logger): Promise<EmbeddedBroker> {
   const aedes = await Aedes.createBroker();
   const server: Server = createServer(aedes.handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(err.code === 'EADDRINUSE'
-        ? `embedded broker: ${host}:${port} is already in use (another temguard or broker?); choose another port with --mqtt embedded://${host}:PORT`
-        : `embedded broker: cannot listen on ${host}:${port}: ${err.message}`)));
-    server.listen(port, host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new Error(err.code === 'EADDRINUSE'
+          ? `embedded broker: ${host}:${port} is already in use (another temguard or broker?); choose another port with --mqtt embedded://${host}:PORT`
+          : `embedded broker: cannot listen on ${host}:${port}: ${err.message}`)));
+      server.listen(port, host, () => resolve());
+    });
+  } catch (err) {
+    // aedes' timers would keep a process that failed to start alive (it ignored SIGTERM, too).
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    throw err;
+  }
   const actual = (server.address() as { port: number }).port;
   log.info('embedded broker listening', { url: `mqtt://${host}:${actual}`, protocol: '3.1.1' });
   return {

@@ -16,13 +16,37 @@ export interface Envelope {
   instrument: string;
 }
 
-export function envelope(topic: TopicName, seq: number, instrument: string, body: object, now: Date = new Date()): Envelope & Record<string, unknown> {
+/** msgId: a redo of an image whose journal line was damaged publishes under the id it had. */
+export function envelope(topic: TopicName, seq: number, instrument: string, body: object, now: Date = new Date(), msgId: string = randomUUID()): Envelope & Record<string, unknown> {
   return {
     schema: { name: `temguard/${topic}`, version: SCHEMA_VERSION },
-    msg_id: randomUUID(),
+    msg_id: msgId,
     seq,
     ts: now.toISOString(),
     instrument,
     ...body,
   };
+}
+
+/**
+ * What an error is about, so an operator (and the agent) knows what fixes it:
+ *   input   the file itself (corrupt, unsupported, empty): only a new file helps; never retried
+ *   config  a setting (a pixel-size override, a limit): retried at a start with a changed config
+ *   io      reading or writing failed (permissions, a full disk): retried when the file's
+ *           mtime or permissions change, and at every start
+ *   model   the detector or forest failed: a model problem, not the image's
+ */
+export type ErrorClass = 'input' | 'config' | 'io' | 'model';
+
+export function errorClass(stage: string, code: string, message: string): ErrorClass {
+  if (stage === 'read' || stage === 'state') return 'io';
+  if (stage === 'decode') {
+    if (code === 'not_found' || code === 'io') return 'io';
+    if (code === 'too_large') return 'config'; // decode.max_pixels (or the memory budget) refused it
+    // The decoder reports a bad pixel-size override as a plain failure: it is the config's fault.
+    if (/pixel size override/i.test(message)) return 'config';
+    return 'input';
+  }
+  if (stage === 'startup') return /config|password_file|no such file|ENOENT/i.test(message) ? 'config' : 'model';
+  return 'model'; // detect, features, forest
 }
