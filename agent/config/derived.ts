@@ -4,10 +4,11 @@
  */
 import type { DecodeOptions } from '../pipeline/decode.js';
 import { DEFAULT_MODEL_PATH, type DetectorOptions, type ExecutionProvider } from '../pipeline/detect.js';
+import { memoryPlan } from './memory.js';
 import type { Config } from './schema.js';
 
 export function decodeOptions(cfg: Config): DecodeOptions {
-  return { maxPixels: cfg.decode.max_pixels, pixelSizeOverrides: cfg.decode.pixel_size.map((p) => ({ pattern: p.pattern, x: p.x, y: p.y || p.x, unit: p.unit })) };
+  return { maxPixels: memoryPlan(cfg).maxPixels, pixelSizeOverrides: cfg.decode.pixel_size.map((p) => ({ pattern: p.pattern, x: p.x, y: p.y || p.x, unit: p.unit })) };
 }
 
 export function detectorOptions(cfg: Config): DetectorOptions {
@@ -18,5 +19,6 @@ export function detectorOptions(cfg: Config): DetectorOptions {
     adapter: cfg.detector.adapter,
     confidence: cfg.detector.confidence,
     threads: cfg.detector.threads || undefined,
+    ...(cfg.detector.tile > 0 ? { dense: { tile: cfg.detector.tile, margin: cfg.detector.tile_margin, maxObjectPx: cfg.detector.max_object_px, maxObjectNm: cfg.detector.max_object_nm } } : {}),
   };
 }

@@ -30,7 +30,8 @@ export const SCHEMA = {
     drain_timeout_s: f.number(30, 'On SIGTERM, how long in-flight and queued images may take to finish before the agent exits anyway (unfinished ones are redone at next start).', { min: 0, max: 3600 }),
   },
   decode: {
-    max_pixels: f.integer(16384 * 16384, 'Images with more pixels are refused before allocating (memory bound).', { min: 1 }),
+    memory_budget_mb: f.integer(1536, 'Memory one image may take through decode and detect (MiB; sized for a Jetson Orin 8 GB beside the camera software). The pixel limit and the detector windows derive from it; systemd MemoryMax= should leave room above it.', { min: 256, max: 1048576 }),
+    max_pixels: f.integer(0, 'Images with more pixels are refused from the header, before allocating. 0: derived from memory_budget_mb (about 16 bytes per pixel after the detector windows).', { min: 0 }),
     pixel_size: f.records({
       pattern: f.string('*', 'Glob on the basename, e.g. "*.tif".'),
       x: f.number(1, 'Pixel size along x.', { min: 0 }),
@@ -45,6 +46,10 @@ export const SCHEMA = {
     device_id: f.integer(0, 'GPU index for tensorrt/cuda.', { min: 0 }),
     confidence: f.number(0.1, 'Detections below this score are dropped before features (paper: 0.1).', { min: 0, max: 1 }),
     threads: f.integer(0, 'Intra-op threads for the CPU provider (0: onnxruntime decides).', { min: 0, max: 256 }),
+    tile: f.integer(960, 'Fully convolutional detectors (the bundled U-Net) run in windows of this many pixels plus tile_margin on each side, stitched into one map; a frame that fits in one window is not cut. Bounds memory whatever the frame size. 0: the whole frame in one input, one scale.', { min: 0, max: 16384 }),
+    tile_margin: f.integer(32, 'Context (px) around each window core; detections away from seams equal whole-frame ones.', { min: 0, max: 1024 }),
+    max_object_px: f.integer(400, 'Largest object (px across) to find whole when the pixel size is unknown: the frame is also run at 1/2, 1/4, ... scale until the model\'s object range (metadata temguard.object_px) covers it.', { min: 1, max: 100000 }),
+    max_object_nm: f.number(0, 'The same in nm, used instead when the frame\'s pixel size is known in nm. 0: max_object_px always.', { min: 0 }),
   },
   forest: {
     model: f.optString('Forest model JSON. Null: the bundled forest in models/.'),

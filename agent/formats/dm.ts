@@ -92,7 +92,7 @@ export function readDm(src: ByteSource, opts: DmOptions): DmImage {
   const [width, height] = dims as [number, number];
   if (!dims.every((d) => Number.isSafeInteger(d) && d >= 1)) throw new DecodeError('corrupt', `DM image dimensions ${dims.join('x')}`);
   if (width < 1 || height < 1) throw new DecodeError('corrupt', `DM image dimensions ${width}x${height}`);
-  if (width * height > opts.maxPixels) throw new DecodeError('too_large', `${width}x${height} exceeds the limit of ${opts.maxPixels} pixels`);
+  if (width * height > opts.maxPixels) throw new DecodeError('too_large', `${width}x${height} exceeds the limit of ${opts.maxPixels} pixels (decode.max_pixels, or what decode.memory_budget_mb allows)`);
   const frames = dims.slice(2).reduce((a, b) => a * b, 1);
   const data = child(imageData, 'Data');
   if (!data || typeof data !== 'object' || data.kind !== 'array') throw new DecodeError('corrupt', 'DM image has no Data array');

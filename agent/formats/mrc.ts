@@ -55,7 +55,7 @@ export function readMrc(src: ByteSource, opts: MrcOptions): MrcImage {
   let dtype = MODES[mode];
   if (!dtype) throw new DecodeError('unsupported', `MRC mode ${mode}: ${UNSUPPORTED[mode] ?? 'unknown'}, not a real-valued image`);
   if (mode === 0 && i32(152) === IMOD_STAMP && (i32(156) & 1) === 0) dtype = 'uint8';
-  if (nx * ny > opts.maxPixels) throw new DecodeError('too_large', `${nx}x${ny} exceeds the limit of ${opts.maxPixels} pixels`);
+  if (nx * ny > opts.maxPixels) throw new DecodeError('too_large', `${nx}x${ny} exceeds the limit of ${opts.maxPixels} pixels (decode.max_pixels, or what decode.memory_budget_mb allows)`);
   const nsymbt = i32(92);
   const px = readFloatPixels(src, 1024 + nsymbt, nx * ny, dtype, le);
   const mx = i32(28), my = i32(32);

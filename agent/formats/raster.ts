@@ -34,7 +34,7 @@ const DEPTH_TO_DTYPE: Record<string, PixelType> = {
 export function classifySharpError(err: unknown, complete?: boolean): DecodeError {
   const msg = err instanceof Error ? err.message : String(err);
   const first = msg.split('\n')[0]!.trim();
-  if (/pixel limit/i.test(msg)) return new DecodeError('too_large', first);
+  if (/pixel limit/i.test(msg)) return new DecodeError('too_large', `${first} (decode.max_pixels, or what decode.memory_budget_mb allows)`);
   if (complete === false) return new DecodeError('truncated', `${first} (the file lacks its end marker)`);
   if (complete === undefined && /truncat|premature end|unexpected end|end of (file|data|stream)|not enough|read error|short read|out of data|incomplete/i.test(msg)) {
     return new DecodeError('truncated', first);
@@ -73,7 +73,7 @@ export async function readRaster(input: string | Buffer, opts: RasterOptions): P
   const { width, height } = meta;
   if (!width || !height) throw new DecodeError('corrupt', 'image header has no dimensions');
   if (width * height > opts.maxPixels) {
-    throw new DecodeError('too_large', `${width}x${height} exceeds the limit of ${opts.maxPixels} pixels`);
+    throw new DecodeError('too_large', `${width}x${height} exceeds the limit of ${opts.maxPixels} pixels (decode.max_pixels, or what decode.memory_budget_mb allows)`);
   }
   const dtype = DEPTH_TO_DTYPE[meta.depth ?? 'uchar'];
   if (!dtype) throw new DecodeError('unsupported', `pixel depth "${meta.depth}" (complex data?)`);

@@ -252,7 +252,7 @@ function readLayout(src: ByteSource, le: boolean, opts: TiffOptions): { ifd: Ifd
   const ifd = readIfd(src, le);
   const width = one(ifd, 256), height = one(ifd, 257);
   if (width < 1 || height < 1) throw new DecodeError('corrupt', `TIFF dimensions ${width}x${height}`);
-  if (width * height > opts.maxPixels) throw new DecodeError('too_large', `${width}x${height} exceeds the limit of ${opts.maxPixels} pixels`);
+  if (width * height > opts.maxPixels) throw new DecodeError('too_large', `${width}x${height} exceeds the limit of ${opts.maxPixels} pixels (decode.max_pixels, or what decode.memory_budget_mb allows)`);
   const spp = one(ifd, 277, 1);
   const bitsList = ifd.get(258) ?? [1];
   const bits = bitsList[0]!;

@@ -49,15 +49,17 @@ export interface DetectionItem {
 /** The body of a result message (the envelope adds schema, msg_id, seq, ts). */
 export interface ImageResult {
   image: { path: string; rel: string; sha256: string; bytes: number; width: number; height: number; dtype: string; format: string; pixel_size: Frame['pixelSize'] };
-  detector: { model: string; sha256: string; adapter: string; ep: string; inference_ms: number };
+  detector: { model: string; sha256: string; adapter: string; ep: string; inference_ms: number; levels?: number; windows?: number };
   detections: { count: number; items: DetectionItem[]; truncated: boolean };
   features: Features;
   prediction: Prediction;
   forest: { model: string; sha256: string };
-  timing_ms: { read: number; decode: number; detect: number; features: number; forest: number; total: number; queue_wait?: number };
+  /** detect = detect_pre + inference + detect_post: everything but inference is the agent's own cost. */
+  timing_ms: { read: number; decode: number; detect: number; detect_pre: number; inference: number; detect_post: number; features: number; forest: number; total: number; queue_wait?: number };
 }
 
-export async function analyseImage(path: string, rel: string, deps: AnalyseDeps): Promise<ImageResult> {
+/** `signal` stops a tiled detection between windows: a stop need not wait for a whole camera frame. */
+export async function analyseImage(path: string, rel: string, deps: AnalyseDeps, signal?: AbortSignal): Promise<ImageResult> {
   const t0 = performance.now();
   const { size } = await stage('read', () => stat(path));
   let sha256: string;
@@ -74,7 +76,7 @@ export async function analyseImage(path: string, rel: string, deps: AnalyseDeps)
     [sha256, frame] = await Promise.all([stage('read', () => sha256OfFile(path)), stage('decode', () => decodeFile(path, deps.decode))]);
   }
   const t2 = performance.now();
-  const det = await stage('detect', () => deps.detector.detect(frame));
+  const det = await stage('detect', () => deps.detector.detect(frame, signal));
   const t3 = performance.now();
   const features = await stage('features', async () => computeFeatures(det.detections, frame.width, frame.height));
   const t4 = performance.now();
@@ -82,12 +84,17 @@ export async function analyseImage(path: string, rel: string, deps: AnalyseDeps)
   const t5 = performance.now();
   return {
     image: { path, rel, sha256, bytes: size, width: frame.width, height: frame.height, dtype: frame.dtype, format: frame.format, pixel_size: frame.pixelSize },
-    detector: { model: deps.detector.model.name, sha256: deps.detector.model.sha256, adapter: deps.detector.model.adapter, ep: deps.detector.ep.active, inference_ms: ms(det.inferenceMs) },
+    detector: {
+      model: deps.detector.model.name, sha256: deps.detector.model.sha256, adapter: deps.detector.model.adapter, ep: deps.detector.ep.active, inference_ms: ms(det.inferenceMs),
+      ...(det.levels ? { levels: det.levels, windows: det.windows } : {}),
+    },
     detections: { count: det.detections.length, items: det.detections.slice(0, deps.maxItems).map((d) => item(d, frame)), truncated: det.detections.length > deps.maxItems },
     features,
     prediction,
     forest: { model: deps.forest.manifest.name, sha256: deps.forest.sha256 },
-    timing_ms: { read: ms(t1 - t0), decode: ms(t2 - t1), detect: ms(t3 - t2), features: ms(t4 - t3), forest: ms(t5 - t4), total: ms(t5 - t0) },
+    timing_ms: {
+      read: ms(t1 - t0), decode: ms(t2 - t1), detect: ms(t3 - t2), detect_pre: ms(det.preprocessMs), inference: ms(det.inferenceMs), detect_post: ms(Math.max(0, t3 - t2 - det.preprocessMs - det.inferenceMs)),
+      features: ms(t4 - t3), forest: ms(t5 - t4), total: ms(t5 - t0) },
   };
 }
 
@@ -108,6 +115,7 @@ async function stage<T>(name: Stage, fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (err instanceof StageError) throw err;
+    if (err instanceof Error && err.name === 'AbortError') throw err; // a stop, not a property of the image
     if (err instanceof DecodeError) throw new StageError('decode', err.code, err.message, err.code === 'truncated' || err.code === 'empty');
     const e = err as NodeJS.ErrnoException;
     if (name === 'read') throw new StageError('read', e.code === 'ENOENT' ? 'not_found' : 'io', `cannot read the file: ${e.message}`, e.code !== 'ENOENT');
