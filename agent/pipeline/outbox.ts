@@ -82,6 +82,7 @@ const SEQ_MARGIN = 500;
 const BACKOFF_MIN_MS = 1000;
 const BACKOFF_MAX_MS = 30_000;
 const COMPACT_RETRY_MS = 60_000;
+const PROBE_MIN_BYTES = 64 * 1024;
 
 export class StateStore {
   private fd: number;
@@ -96,7 +97,7 @@ export class StateStore {
   private seq = 1;
   private seqReserved = 0;
   private deadLines = 0;
-  private failure: { since: number; error: string; code: string } | null = null;
+  private failure: { since: number; error: string; code: string; bytes: number } | null = null;
   private recovered: { since: number; until: number; error: string; code: string } | null = null;
   private backoffMs = BACKOFF_MIN_MS;
   private nextTryAt = 0;
@@ -187,14 +188,19 @@ export class StateStore {
   }
 
   /**
-   * While writes fail, tries one harmless durable write (the buffered acks, else a seq
-   * reservation) with exponential backoff (1 s .. 30 s; `force` ignores it). True when writes work.
+   * While writes fail, probes with exponential backoff (1 s .. 30 s; `force` ignores it): first
+   * that a scratch file as big as the failed line (64 KiB at least) fits, since a short line can
+   * still squeeze into the log's last page on a full disk, then one harmless durable line (the
+   * buffered acks, else a seq reservation). True when writes work again.
    */
   retryWrites(force = false): boolean {
     if (!this.failure) return true;
     if (!force && !this.tryDue()) return false;
+    const probe = this.roomFor(Math.max(PROBE_MIN_BYTES, this.failure.bytes));
+    if (probe) { this.failed(probe, this.failure.bytes); return false; }
     if (this.unwrittenAcks.length) return this.flushAcks();
-    try { this.append({ t: 'seq', next: Math.max(this.seqReserved, this.seq + SEQ_BLOCK) }); this.seqReserved = Math.max(this.seqReserved, this.seq + SEQ_BLOCK); return true; } catch { return false; }
+    const next = Math.max(this.seqReserved, this.seq + SEQ_BLOCK);
+    try { this.append({ t: 'seq', next }); this.seqReserved = next; return true; } catch { return false; }
   }
 
   /** The outage that just ended (once), so the daemon can put it on record. */
@@ -255,6 +261,20 @@ export class StateStore {
 
   private tryDue(): boolean { return Date.now() >= this.nextTryAt; }
 
+  /** Writes, syncs and removes a scratch file of n bytes next to the log; the error when it does not fit. */
+  private roomFor(n: number): NodeJS.ErrnoException | null {
+    const scratch = this.file + '.probe';
+    try {
+      const fd = this.files.open(scratch, 'w');
+      try { this.writeAll(fd, Buffer.alloc(n, 32)); this.files.fsync(fd); } finally { this.files.close(fd); }
+      return null;
+    } catch (err) {
+      return err as NodeJS.ErrnoException;
+    } finally {
+      try { this.files.unlink(scratch); } catch { /* never created */ }
+    }
+  }
+
   private flushAcks(): boolean {
     const ids = this.unwrittenAcks.splice(0);
     try {
@@ -279,7 +299,7 @@ export class StateStore {
     } catch (err) {
       this.torn = true;
       try { this.cutBack(); } catch { /* stays torn; the next write starts a fresh line */ }
-      throw this.failed(err as NodeJS.ErrnoException);
+      throw this.failed(err as NodeJS.ErrnoException, JSON.stringify(line).length + 1);
     }
     if (this.failure) this.healed();
   }
@@ -293,15 +313,16 @@ export class StateStore {
     for (let off = 0; off < data.length;) off += this.files.write(fd, data.subarray(off));
   }
 
-  private failed(err: NodeJS.ErrnoException): StateWriteError {
+  private failed(err: NodeJS.ErrnoException, bytes: number): StateWriteError {
     const code = err.code ?? 'EIO';
     const error = err.message;
     if (!this.failure) {
-      this.failure = { since: Date.now(), error, code };
+      this.failure = { since: Date.now(), error, code, bytes };
       this.log.error('state write failed: pausing intake until writes succeed (nothing is lost; images wait on disk)', { file: this.file, code, error });
       this.backoffMs = BACKOFF_MIN_MS;
     } else {
       this.failure.error = error;
+      this.failure.bytes = Math.max(this.failure.bytes, bytes);
       this.backoffMs = Math.min(BACKOFF_MAX_MS, this.backoffMs * 2);
     }
     this.nextTryAt = Date.now() + this.backoffMs;

@@ -137,6 +137,8 @@ test.serial('a really full filesystem (tmpfs): no exception escapes ack, intake 
     t.regex(s.writeError ?? '', /ENOSPC/, 'the store says why, for the status');
     // A short ack line may still fit in the log's last page; either way it must not throw.
     t.notThrows(() => s.ack(['m1']));
+    t.false(s.retryWrites(true), 'still full: the probe needs room for a real line, not just a short one');
+    t.truthy(s.writeError);
     unlinkSync(filler);
     t.true(s.retryWrites(true), 'space is back');
     s.recordImage('c|1|1', [{ topic: 'result', msg_id: 'm4', seq: s.nextSeq(), payload: big }]);
