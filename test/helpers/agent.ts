@@ -33,7 +33,8 @@ export const FAST_ENV: Record<string, string> = {
 /** `npm start` runs the built agent (dist/, made by `npm ci`'s prepare step). */
 export type Launcher = 'tsx' | 'npm-start';
 
-export function startAgent(args: string[], env: Record<string, string> = {}, launcher: Launcher = 'tsx'): AgentProcess {
+/** user: run as another user (uid, gid), e.g. to meet permissions that root would override. */
+export function startAgent(args: string[], env: Record<string, string> = {}, launcher: Launcher = 'tsx', user?: { uid: number; gid: number }): AgentProcess {
   const [cmd, argv] = launcher === 'npm-start'
     ? ['npm', ['start', '--silent', '--', ...args]]
     : [process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'agent', 'cli.ts'), 'run', ...args]];
@@ -41,6 +42,7 @@ export function startAgent(args: string[], env: Record<string, string> = {}, lau
     cwd: PACKAGE_ROOT,
     env: { ...process.env, ...FAST_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...user,
   });
   const logs: Record<string, unknown>[] = [];
   const stderr: string[] = [];
