@@ -24,7 +24,7 @@ export function usage(): string {
     '                         [--mix NAME,NAME,...] [--size PX (512)] [--format png|tiff16]',
     '',
     'presets:',
-    ...PRESET_NAMES.map((n) => `  ${n.padEnd(12)} ${PRESETS[n]!.description}`),
+    ...PRESET_NAMES.map((n) => `  ${n.padEnd(16)} ${PRESETS[n]!.description}`),
     '',
     'Without --preset, --focus picks steel-under or steel-over (default under).',
     'Image i uses seed S+i (and preset mix[i mod len] with --mix). Writes sim-NNNNNN.png|.tif,',

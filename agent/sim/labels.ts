@@ -51,6 +51,10 @@ export interface CavityLabel {
 export function outline(c: Cavity, pixelNm: number): number[] {
   const r = c.radiusNm / pixelNm;
   const pts: number[] = [];
+  if (c.outlinePx) {
+    for (let i = 0; i < c.outlinePx.length; i += 2) pts.push(c.cx + c.outlinePx[i]!, c.cy + c.outlinePx[i + 1]!);
+    return pts;
+  }
   if (c.faceted) {
     // The rounded polygon g = 1, sampled along 8 rays per side: ρ(θ) = 1 / g(cos θ, sin θ).
     const k = 8 * c.sides;
@@ -212,32 +216,50 @@ function annulusMedian(c: Cavity, v: VisibilityInput, r1: number, r2: number): n
  * The clutter as an equivalent white noise per pixel: the std, over template positions around
  * the cavity, of the correlation of the template with B (window mean removed), divided by
  * ‖template‖·b. For white clutter of std σ this returns σ/b.
+ * A large void's rings (2.5 and 4 template radii out) leave the image; then the template is
+ * slid to 0.75 and 1.25 radii instead (B has no cavity there either) and windows may be cut by
+ * the image edge, as long as half of the template stays inside.
  */
 function clutterSigma(c: Cavity, v: VisibilityInput, rd: number, dx: number[], dy: number[], t: number[], b: number, norm2: number): number {
-  const dots: number[] = [];
-  for (const k of CLUTTER_RINGS) {
-    for (let j = 0; j < CLUTTER_PER_RING; j++) {
-      const a = (2 * Math.PI * (j + (k === CLUTTER_RINGS[0] ? 0 : 0.5))) / CLUTTER_PER_RING;
-      const ox = Math.round(c.cx + k * rd * Math.cos(a)) - Math.floor(c.cx);
-      const oy = Math.round(c.cy + k * rd * Math.sin(a)) - Math.floor(c.cy);
-      const d = windowDot(v, Math.floor(c.cx) + ox, Math.floor(c.cy) + oy, dx, dy, t);
-      if (d !== null) dots.push(d);
-    }
-  }
+  let dots = ringDots(c, v, rd, dx, dy, t, CLUTTER_RINGS, 1);
+  if (dots.length < 8) dots = ringDots(c, v, rd, dx, dy, t, NEAR_RINGS, 0.5);
   if (dots.length < 8) return Infinity;
   return std(dots) / (Math.sqrt(norm2) * b);
 }
 
-/** Σ t·(B − mean B) over the template's pixels placed at (x, y); null when it leaves the image. */
-function windowDot(v: VisibilityInput, x: number, y: number, dx: number[], dy: number[], t: number[]): number | null {
-  let sumB = 0, sumT = 0, sumTB = 0;
+const NEAR_RINGS = [0.75, 1.25];
+
+function ringDots(c: Cavity, v: VisibilityInput, rd: number, dx: number[], dy: number[], t: number[], rings: number[], minInside: number): number[] {
+  const dots: number[] = [];
+  for (const k of rings) {
+    for (let j = 0; j < CLUTTER_PER_RING; j++) {
+      const a = (2 * Math.PI * (j + (k === rings[0] ? 0 : 0.5))) / CLUTTER_PER_RING;
+      const ox = Math.round(c.cx + k * rd * Math.cos(a)) - Math.floor(c.cx);
+      const oy = Math.round(c.cy + k * rd * Math.sin(a)) - Math.floor(c.cy);
+      const d = windowDot(v, Math.floor(c.cx) + ox, Math.floor(c.cy) + oy, dx, dy, t, minInside);
+      if (d !== null) dots.push(d);
+    }
+  }
+  return dots;
+}
+
+/**
+ * Σ t·(B − mean B) over the template's pixels placed at (x, y) that fall in the image; null
+ * when fewer than `minInside` of them do (1: the whole template must fit).
+ */
+function windowDot(v: VisibilityInput, x: number, y: number, dx: number[], dy: number[], t: number[], minInside: number): number | null {
+  let sumB = 0, sumT = 0, sumTB = 0, m = 0;
   for (let j = 0; j < t.length; j++) {
     const px = x + dx[j]!, py = y + dy[j]!;
-    if (px < 0 || py < 0 || px >= v.width || py >= v.height) return null;
+    if (px < 0 || py < 0 || px >= v.width || py >= v.height) {
+      if (minInside >= 1) return null;
+      continue;
+    }
     const bg = v.background[py * v.width + px]!;
-    sumB += bg; sumT += t[j]!; sumTB += t[j]! * bg;
+    sumB += bg; sumT += t[j]!; sumTB += t[j]! * bg; m++;
   }
-  return sumTB - (sumT * sumB) / t.length;
+  if (m < minInside * t.length || m === 0) return null;
+  return sumTB - (sumT * sumB) / m;
 }
 
 function std(xs: number[]): number {

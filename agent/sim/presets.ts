@@ -9,6 +9,8 @@
  *   he-bubbles-over           the same specimens over-focus (dark dots, faint bright rims): the
  *                             through-focus partner, and the look of the real fine-pixel
  *                             over-focus void images (e.g. "41dpa voids5 +512.png")
+ *   steel-faceted             large faceted voids (truncated octahedra, cubes), 3–400 px in
+ *                             one image, 0.5–3 nm/px, either focus (the 666² micrographs)
  *   fe-insitu                 Fe / Fe-Cr in-situ ion irradiation: 300 kV, coarse pixels, low
  *                             dose (video-rate frames), many loops and dislocations, blur
  * Out-of-domain (where a detector should fail and the F1 predictor should notice):
@@ -142,6 +144,52 @@ function feInsitu(rng: Rng, size: number): SimParams {
   return p;
 }
 
+/**
+ * Large faceted voids (the 666² micrographs of the paper's repository): truncated octahedra,
+ * cuboctahedra and cubes of one grain orientation, 3 px to 400 px across in one image, both
+ * focus signs, 0.5–3 nm/px. Thicker foils (100–300 nm, and at least 1.15× the largest void,
+ * at most 400 nm) and an absorption length of 100–250 nm (longer with voids > 100 nm) (a strongly diffracting foil loses more electrons per
+ * nm), so a 60 nm deficit brightens a void by 1.3–1.8×, as in the real images; mottle up to
+ * 150 nm; wider, longer dislocations (strain contrast spreads over ~ξ_g/π at low magnification).
+ */
+function steelFaceted(rng: Rng, size: number): SimParams {
+  const sign = rng.next() < 0.5 ? -1 : 1;
+  const p = steel(rng, sign, 'steel-faceted', size);
+  p.pixelNm = logUniform(rng, 0.5, 3);
+  p.optics.defocusNm = sign * logUniform(rng, 300, 3000);
+  // The largest void (px) fits in the foil (≤ 350 nm): 400 px voids need ≤ 0.8 nm/px.
+  const maxPx = Math.min(0.8 * size, logUniform(rng, 40, 400), 350 / p.pixelNm);
+  const maxNm = maxPx * p.pixelNm;
+  p.background.thicknessNm = Math.min(400, Math.max(rng.uniform(100, 300), 1.15 * maxNm));
+  // Longer absorption lengths where the voids are large, so the largest stays ≤ ~3× brighter.
+  p.background.absorptionNm = rng.uniform(100, 250) * Math.max(1, maxNm / 100);
+  p.background.mottleLargestNm = 150;
+  p.background.mottleSmallestNm = 4;
+  p.background.bendContours = rng.next() < 0.5 ? 1 + rng.int(2) : 0;
+  const s0 = rng.uniform(1.2, 3.2);
+  p.distractors.dislocationWidthNm = [2, 8];
+  p.distractors.dislocationLengthNm = [100, 800];
+  p.distractors.dislocationsPerUm2 = rng.uniform(0.5, 4);
+  p.cavities.densityPerUm2 = 0;
+  p.cavities.voids = {
+    coverage: rng.uniform(0.03, 0.25),
+    minPx: 3,
+    maxPx,
+    slope: rng.uniform(1.6, 2.8),
+    largest: rng.int(4),
+    maxCount: 300,
+    sphereBelowNm: 8,
+    facets: {
+      zone011: 0.2, zone111: 0.3, tiltRad: (3 * Math.PI) / 180,
+      truncation: [s0 - 0.15, s0 + 0.15],
+      elongatedFraction: rng.uniform(0, 0.5), maxElongation: 1.6,
+      rounding: [0.88, 1],
+      edgeNm: rng.uniform(0.5, 1.2),
+    },
+  };
+  return p;
+}
+
 type Builder = (rng: Rng, size: number) => SimParams;
 
 export const PRESETS: Record<string, { description: string; build: Builder }> = {
@@ -149,6 +197,7 @@ export const PRESETS: Record<string, { description: string; build: Builder }> = 
   'steel-over': { description: 'irradiated steel voids, over-focus (dark, bright rim)', build: (r, s) => steel(r, 1, 'steel-over', s) },
   'he-bubbles': { description: 'dense 1-3 nm He bubbles, fine pixels, under-focus', build: (r, s) => heBubbles(r, s) },
   'he-bubbles-over': { description: 'dense 1-3 nm He bubbles, fine pixels, over-focus (dark dots, faint bright rims)', build: (r, s) => heBubbles(r, s, 1, 'he-bubbles-over') },
+  'steel-faceted': { description: 'large faceted voids (truncated octahedra, cubes) 3-400 px, 0.5-3 nm/px, either focus', build: steelFaceted },
   'fe-insitu': { description: 'Fe/Fe-Cr in-situ ion irradiation: 300 kV, low dose, loops, blur', build: feInsitu },
   'ood-empty': {
     description: 'out of domain: steel foil with distractors but no cavities',

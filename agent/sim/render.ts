@@ -146,7 +146,8 @@ function imageSpecimen(p: SimParams, cavities: Cavity[], rngDistract: Rng, rngBa
   const sigma = interactionConstant(p.optics.kV * 1000);
   const { re, im, phase, mu } = scratchFor(n);
   const obj = { n, phase, mu };
-  addCavities(obj, cavities, p.pixelNm, sigma, p.cavities, p.background.absorptionNm, p.background.thicknessNm);
+  // re is free until exitWave fills it: the polyhedral voids' thickness deficit is summed there.
+  addCavities(obj, cavities, p.pixelNm, sigma, p.cavities, p.background.absorptionNm, p.background.thicknessNm, re);
   addDistractors(rngDistract, obj, p.pixelNm, sigma, p.distractors);
   exitWave(obj.phase, obj.mu, p.amorphousRad, rngDistract, re, im);
   const intensity = mu; // μ is consumed by exitWave; its buffer takes the intensity

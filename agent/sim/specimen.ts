@@ -21,6 +21,8 @@
  * projected centres are closer than the larger radius (a label inside another's outline).
  */
 import type { Rng } from './rng.js';
+import { gaussianBlur } from './noise.js';
+import { chordThrough, drawOrientation, drawPolyhedron, outlineOf, projectedRadiusPx, sphereBody, type FacetParams, type Polyhedron } from './facets.js';
 
 export interface Cavity {
   /** Centre in image pixels (pixel (i,j) spans [i, i+1) × [j, j+1)). */
@@ -31,6 +33,13 @@ export interface Cavity {
   faceted: boolean;
   sides: number;
   angle: number;
+  /**
+   * A polyhedral void (facets.ts): its body in the lab frame; then radiusNm is the projected
+   * outline's largest radius, and `faceted`/`sides`/`angle` are unused.
+   */
+  body?: Polyhedron;
+  /** The body's projected outline (px, relative to the centre), computed once at placement. */
+  outlinePx?: number[];
 }
 
 export interface CavityParams {
@@ -47,6 +56,25 @@ export interface CavityParams {
   /** Mean inner potential V0 (V) and the fraction f of it a bubble's gas keeps. */
   v0: number;
   fill: number;
+  /** Polyhedral voids from a few px to hundreds of px (placeVoids), besides the cavities above. */
+  voids?: VoidParams;
+}
+
+/** Faceted voids spanning a wide size range in one image (the large-void micrographs). */
+export interface VoidParams {
+  /** Target fraction of the image covered by the voids' projections. */
+  coverage: number;
+  /** Diameter range in image pixels (2a, a = half the cube-face distance), and the power law d^−slope. */
+  minPx: number;
+  maxPx: number;
+  slope: number;
+  /** How many voids are drawn first from the top of the range (log-uniform on [maxPx/2.5, maxPx]): the few large ones of a field. */
+  largest: number;
+  /** Upper bound on the number of voids (render time). */
+  maxCount: number;
+  /** Below this diameter (nm) a void is a sphere (surface energy beats facet anisotropy). */
+  sphereBelowNm: number;
+  facets: FacetParams;
 }
 
 export interface DistractorParams {
@@ -55,6 +83,9 @@ export interface DistractorParams {
   loopsPerUm2: number;
   loopDiameterNm: [number, number];
   dislocationsPerUm2: number;
+  /** Dislocation line width and length ranges (nm); default 0.6–1.5 and 50–300. */
+  dislocationWidthNm?: [number, number];
+  dislocationLengthNm?: [number, number];
   specksPerUm2: number;
 }
 
@@ -91,7 +122,62 @@ export function placeCavities(rng: Rng, fieldPx: number, pixelNm: number, thickn
     };
     if (!collides(c, out, pixelNm)) out.push(c);
   }
+  if (p.voids) out.push(...placeVoids(rng, fieldPx, pixelNm, thicknessNm, p.voids, out));
   return out;
+}
+
+/**
+ * Draws polyhedral voids of one grain orientation: the `largest` first near maxPx, then
+ * diameters (px) from a power law d^−slope on [minPx, maxPx] until their projected area
+ * reaches `coverage` of the image (the large ones do not count, so small voids always come too).
+ * Centres lie inside the foil (a void larger than the foil is cut by its surfaces, a hole).
+ * Voids may touch and overlap in projection (at different depths); in 3-D they are rejected
+ * when their centres are closer than 0.9× the sum of their half-widths a, so at most slightly
+ * coalesced; the thickness deficit of overlapping voids is capped at the foil (addCavities).
+ * A void whose projected centre lies well inside another's projection is rejected too (it
+ * would hide in the larger one's plateau, and a label inside a label is a poor target).
+ */
+export function placeVoids(rng: Rng, fieldPx: number, pixelNm: number, thicknessNm: number, p: VoidParams, existing: Cavity[] = []): Cavity[] {
+  const o = drawOrientation(rng, p.facets);
+  const out: Cavity[] = [];
+  const target = p.coverage * fieldPx * fieldPx;
+  let area = 0;
+  const inner: number[] = [];
+  for (let attempt = 0; attempt < 20 * p.maxCount && out.length < p.maxCount && (out.length < p.largest || area < target); attempt++) {
+    const dPx = out.length < p.largest ? (p.maxPx / 2.5) * 2.5 ** rng.next() : powerLaw(rng, p.minPx, p.maxPx, p.slope);
+    const aNm = (dPx * pixelNm) / 2;
+    const body = 2 * aNm < p.sphereBelowNm ? sphereBody(aNm) : drawPolyhedron(rng, p.facets, o, aNm);
+    const zLo = Math.min(aNm, thicknessNm / 2), zHi = Math.max(thicknessNm - aNm, thicknessNm / 2);
+    const c: Cavity = {
+      cx: rng.uniform(-dPx / 2, fieldPx + dPx / 2), cy: rng.uniform(-dPx / 2, fieldPx + dPx / 2),
+      depthNm: rng.uniform(zLo, zHi), radiusNm: aNm, faceted: body.normals.length > 0, sides: 0, angle: 0, body,
+    };
+    if (voidCollides(c, aNm, out, inner, pixelNm) || collides(c, existing, pixelNm)) continue;
+    c.outlinePx = outlineOf(body, 0, 0, c.depthNm, thicknessNm, pixelNm);
+    c.radiusNm = projectedRadiusPx(c.outlinePx, 0, 0) * pixelNm;
+    out.push(c);
+    inner.push(aNm);
+    if (out.length > p.largest) area += Math.PI * (c.radiusNm / pixelNm) ** 2 * 0.8;
+  }
+  return out;
+}
+
+function voidCollides(c: Cavity, aNm: number, others: Cavity[], inner: number[], pixelNm: number): boolean {
+  for (let i = 0; i < others.length; i++) {
+    const o = others[i]!;
+    const dxy = Math.hypot(c.cx - o.cx, c.cy - o.cy) * pixelNm, dz = c.depthNm - o.depthNm;
+    if (Math.hypot(dxy, dz) < 0.9 * (aNm + inner[i]!)) return true;
+    if (dxy < 0.6 * Math.max(o.radiusNm, aNm)) return true;
+  }
+  return false;
+}
+
+/** d on [lo, hi] with density ∝ d^−slope (inverse CDF). */
+function powerLaw(rng: Rng, lo: number, hi: number, slope: number): number {
+  const u = rng.next();
+  if (Math.abs(slope - 1) < 1e-6) return lo * (hi / lo) ** u;
+  const e = 1 - slope;
+  return (lo ** e + u * (hi ** e - lo ** e)) ** (1 / e);
 }
 
 function collides(c: Cavity, others: Cavity[], pixelNm: number): boolean {
@@ -184,14 +270,64 @@ export function stamp(field: Float32Array, n: number, cx: number, cy: number, rP
 }
 
 /** Writes every cavity's phase and absorption change (file comment) into `obj`. */
-export function addCavities(obj: LocalObject, cavities: Cavity[], pixelNm: number, sigma: number, p: CavityParams, absorptionNm: number, thicknessNm: number): void {
+export function addCavities(obj: LocalObject, cavities: Cavity[], pixelNm: number, sigma: number, p: CavityParams, absorptionNm: number, thicknessNm: number, work?: Float64Array): void {
   const kPhase = -sigma * p.v0 * (1 - p.fill);
+  const bodies = cavities.filter((c) => c.body);
+  if (bodies.length) addVoidBodies(obj, bodies, pixelNm, kPhase, absorptionNm, thicknessNm, work ?? new Float64Array(obj.n * obj.n), p.voids?.facets.edgeNm ?? 0);
   for (const c of cavities) {
+    if (c.body) continue;
     const rPx = c.radiusNm / pixelNm;
     const chord = chordFunction(c);
     const w = depthWeight(c, thicknessNm);
     stamp(obj.phase, obj.n, c.cx, c.cy, rPx, (u, v) => w * kPhase * chord(u, v));
     stamp(obj.mu, obj.n, c.cx, c.cy, rPx, (u, v) => (-w * chord(u, v)) / absorptionNm);
+  }
+}
+
+/**
+ * Polyhedral voids: their path lengths are summed into `deficit` (n², overwritten; the
+ * renderer lends a work buffer) and capped at 98 % of the foil, since voids overlapping in
+ * projection cannot remove more than the foil there; then Δφ = kPhase·c and Δμ = −c/λ_abs.
+ * Sampled 2×2 per pixel (4×4 below 3 px): walls parallel to the beam are phase steps, and one
+ * sample per pixel would put staircase fringes along oblique edges.
+ */
+function addVoidBodies(obj: LocalObject, bodies: Cavity[], pixelNm: number, kPhase: number, absorptionNm: number, thicknessNm: number, deficit: Float64Array, edgeNm: number): void {
+  const n = obj.n;
+  deficit.fill(0, 0, n * n);
+  const sigmaPx = edgeNm / pixelNm;
+  const margin = Math.ceil(3 * sigmaPx);
+  for (const c of bodies) {
+    const b = c.body!, rPx = c.radiusNm / pixelNm + 1, z = c.depthNm;
+    const s = rPx < 4 ? 4 : 2;
+    const x0 = Math.floor(c.cx - rPx) - margin, x1 = Math.ceil(c.cx + rPx) + margin;
+    const y0 = Math.floor(c.cy - rPx) - margin, y1 = Math.ceil(c.cy + rPx) + margin;
+    const w = x1 - x0 + 1, h = y1 - y0 + 1;
+    const local = new Float32Array(w * h);
+    const inv = 1 / (s * s);
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
+        let acc = 0;
+        for (let sy = 0; sy < s; sy++) {
+          const v = (y + (sy + 0.5) / s - c.cy) * pixelNm;
+          for (let sx = 0; sx < s; sx++) acc += chordThrough(b, (x + (sx + 0.5) / s - c.cx) * pixelNm, v, z, thicknessNm);
+        }
+        local[(y - y0) * w + x - x0] = acc * inv;
+      }
+    }
+    // Surface roughness / rounded walls: the deficit is smoothed over edgeNm (the margin keeps the blur inside the box).
+    if (sigmaPx > 0.05) gaussianBlur(local, w, h, sigmaPx);
+    for (let y = 0; y < h; y++) {
+      const row = wrap(y + y0, n) * n;
+      for (let x = 0; x < w; x++) { const v = local[y * w + x]!; if (v !== 0) deficit[row + wrap(x + x0, n)] += v; }
+    }
+  }
+  const cap = 0.98 * thicknessNm;
+  for (let i = 0; i < n * n; i++) {
+    const d = deficit[i]!;
+    if (d === 0) continue;
+    const c = d < cap ? d : cap;
+    obj.phase[i] = obj.phase[i]! + kPhase * c;
+    obj.mu[i] = obj.mu[i]! - c / absorptionNm;
   }
 }
 
@@ -224,7 +360,7 @@ export function addDistractors(rng: Rng, obj: LocalObject, pixelNm: number, sigm
     const r = rng.uniform(p.loopDiameterNm[0], p.loopDiameterNm[1]) / 2 / pixelNm;
     addLoop(obj, rng.uniform(0, n), rng.uniform(0, n), r, rng.uniform(0.3, 1), rng.uniform(0, Math.PI), 1.2 / pixelNm, rng.uniform(0.2, 0.5));
   }
-  for (let i = rng.poisson(p.dislocationsPerUm2 * area); i > 0; i--) addDislocation(rng, obj, pixelNm);
+  for (let i = rng.poisson(p.dislocationsPerUm2 * area); i > 0; i--) addDislocation(rng, obj, pixelNm, p.dislocationLengthNm ?? [50, 300], p.dislocationWidthNm ?? [0.6, 1.5]);
   // Specks: contamination and "black-dot" irradiation damage (tiny loops/clusters). Damage
   // clusters in patches, so 60 % of the dots gather around a few centres (15–40 nm spread).
   const nSpecks = rng.poisson(p.specksPerUm2 * area);
@@ -251,12 +387,12 @@ function addLoop(obj: LocalObject, cx: number, cy: number, r: number, aspect: nu
 }
 
 /**
- * A dislocation line: a smooth random walk 50–300 nm long, dark (strain contrast), 0.6–1.5 nm
- * wide. Dots are laid every half width (enough for a smooth line) with strength × step.
+ * A dislocation line: a smooth random walk (default 50–300 nm long), dark (strain contrast),
+ * 0.6–1.5 nm wide by default. Dots are laid every half width (enough for a smooth line) with strength × step.
  */
-function addDislocation(rng: Rng, obj: LocalObject, pixelNm: number): void {
-  const lengthPx = rng.uniform(50, 300) / pixelNm;
-  const widthPx = Math.max(0.7, rng.uniform(0.6, 1.5) / pixelNm);
+function addDislocation(rng: Rng, obj: LocalObject, pixelNm: number, lengthNm: [number, number], widthNm: [number, number]): void {
+  const lengthPx = rng.uniform(lengthNm[0], lengthNm[1]) / pixelNm;
+  const widthPx = Math.max(0.7, rng.uniform(widthNm[0], widthNm[1]) / pixelNm);
   const strength = rng.uniform(0.15, 0.4);
   const step = Math.max(1, widthPx / 2);
   let x = rng.uniform(0, obj.n), y = rng.uniform(0, obj.n), dir = rng.uniform(0, 2 * Math.PI);

@@ -5,7 +5,7 @@ import { createRng } from '../../agent/sim/rng.js';
 import { params } from './helpers.js';
 
 test('the presets the interface promises exist; --focus picks the steel preset', (t) => {
-  for (const name of ['steel-under', 'steel-over', 'he-bubbles', 'he-bubbles-over', 'fe-insitu', 'ood-empty', 'ood-defocus', 'ood-lowdose', 'ood-texture']) t.true(PRESET_NAMES.includes(name), name);
+  for (const name of ['steel-under', 'steel-over', 'he-bubbles', 'he-bubbles-over', 'steel-faceted', 'fe-insitu', 'ood-empty', 'ood-defocus', 'ood-lowdose', 'ood-texture']) t.true(PRESET_NAMES.includes(name), name);
   t.is(presetFor(undefined, 'over'), 'steel-over');
   t.is(presetFor(undefined, 'under'), 'steel-under');
   t.is(presetFor('he-bubbles', 'over'), 'he-bubbles');
@@ -29,8 +29,23 @@ test('every preset renders finite images; out-of-domain presets behave as named'
       if (name === 'ood-defocus') t.true(Math.abs(r.metadata.defocus_nm) >= 2500 && r.metadata.astig_nm >= 300);
       if (name === 'ood-lowdose') t.true(r.metadata.dose <= 2);
       if (name === 'fe-insitu') t.is(r.metadata.kV, 300);
+      if (name === 'steel-faceted') t.true(r.metadata.pixel_size_nm >= 0.5 && r.metadata.pixel_size_nm <= 3);
     }
     visibleFraction[name] = tot ? vis / tot : 0;
   }
   t.true(visibleFraction['ood-lowdose']! < visibleFraction['steel-under']!, JSON.stringify(visibleFraction));
+});
+
+test('steel-faceted: both focus signs, faceted voids from a few px to hundreds of px', (t) => {
+  const signs = new Set<number>();
+  let largest = 0, smallest = Infinity;
+  for (let s = 0; s < 12; s++) {
+    const p = params('steel-faceted', 300 + s, 512);
+    signs.add(Math.sign(p.optics.defocusNm));
+    t.true(p.pixelNm >= 0.5 && p.pixelNm <= 3 && p.cavities.voids !== undefined);
+    largest = Math.max(largest, p.cavities.voids!.maxPx);
+    smallest = Math.min(smallest, p.cavities.voids!.minPx);
+  }
+  t.deepEqual([...signs].sort(), [-1, 1]);
+  t.true(largest >= 300 && smallest <= 3, `${smallest}..${largest} px`);
 });
