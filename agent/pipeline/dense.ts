@@ -35,6 +35,16 @@ export interface DenseResult {
 
 interface Plane { data: Float32Array; width: number; height: number }
 
+/** Thrown when a stop was requested (name AbortError, as fetch and streams use). */
+export class StopRequested extends Error {
+  override name = 'AbortError';
+  constructor() { super('detection stopped: the agent is shutting down'); }
+}
+
+export function throwIfStopped(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new StopRequested();
+}
+
 export async function detectDense(frame: Frame, spec: DenseSpec, run: RunWindow, opts: DenseOptions): Promise<DenseResult> {
   const r: DenseResult = { detections: [], preprocessMs: 0, inferenceMs: 0, postprocessMs: 0, levels: 0, windows: 0 };
   let t = performance.now();
@@ -68,7 +78,7 @@ async function levelMap(plane: Plane, spec: DenseSpec, run: RunWindow, opts: Den
   const prob = new Float32Array(plane.width * plane.height);
   const input = new Float32Array(plan.width * plan.height); // reused: every window has this shape
   for (const tile of plan.tiles) {
-    opts.signal?.throwIfAborted();
+    throwIfStopped(opts.signal);
     let t = performance.now();
     fillWindow(plane.data, plane.width, plane.height, tile, input, plan.width, plan.height, offset, gain);
     r.preprocessMs += performance.now() - t;

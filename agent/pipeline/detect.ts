@@ -16,7 +16,7 @@ import { rejectUnrunnable, selectAdapter } from '../adapters/registry.js';
 import type { Logger } from '../log.js';
 import { MODELS_DIR } from '../paths.js';
 import type { Detection, Frame } from '../types.js';
-import { detectDense, type RunWindow } from './dense.js';
+import { detectDense, throwIfStopped, type RunWindow } from './dense.js';
 
 export { ModelError };
 
@@ -203,7 +203,7 @@ function buildDetector(session: InferenceSession, adapter: DetectorAdapter, mode
   const dense = adapter.dense && tiling ? { spec: adapter.dense, tiling, run: windowRunner(session, adapter.dense) } : undefined;
   const run = async (frame: Frame, signal?: AbortSignal): Promise<DetectResult> => {
     validateFrame(frame);
-    signal?.throwIfAborted();
+    throwIfStopped(signal);
     const r = dense ? await detectDense(frame, dense.spec, dense.run, { ...denseOptions(frame, dense.tiling), ...(signal ? { signal } : {}) }) : await whole(session, adapter, frame);
     const t = performance.now();
     const detections = r.detections
