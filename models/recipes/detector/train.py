@@ -7,6 +7,11 @@ images per preset with the paper's matching, export ONNX and write models/<name>
 Each --train/--val DIR is a `temguard simulate` output (PNGs + COCO annotations.json, image
 entries carrying a `temguard` object with the preset); an optional DIR/recipe.json (written by
 build.sh) records the simulate command and seed and is copied into the manifest.
+
+Self-training on real images (issue 12): --pseudo DIR (written by pseudo_labels.py label: one
+label PNG per real image, 0 background, 1 cavity, 255 ignore) mixes real crops into each batch
+(--pseudo-frac of it); the loss is masked where the label says ignore. --init accepts a state
+dict or an ONNX export (re-created by onnx_init.py; fine-tune that with --freeze-bn).
 """
 import argparse
 import datetime
@@ -20,10 +25,12 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 from scipy import ndimage
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import f1_of, instances, load_coco, match_counts, normalise  # noqa: E402
+from pseudo_labels import load_gray  # noqa: E402
 from export_onnx import ADAPTER_METADATA, export  # noqa: E402
 from unet import STRIDE, UNet  # noqa: E402
 
@@ -35,6 +42,43 @@ def load_dirs(dirs):
             items.append({'dir': d, 'name': name, 'x': normalise(img), 'mask': mask, 'boxes': boxes,
                           'preset': info.get('preset', os.path.basename(d.rstrip('/')))})
     return items
+
+
+def load_pseudo(pseudo_dir, data_dir):
+    """Real images with their pseudo-label maps; 'mask' is the label (0, 1, 255 = ignore)."""
+    with open(os.path.join(pseudo_dir, 'index.json')) as f:
+        index = json.load(f)
+    items = []
+    for e in index['images']:
+        y0, x0, hh, ww = e['window']
+        x = normalise(load_gray(os.path.join(data_dir, e['key'])))[y0:y0 + hh, x0:x0 + ww]
+        lab = np.array(Image.open(os.path.join(pseudo_dir, e['label'])))
+        if lab.shape != x.shape:
+            raise ValueError(f"{e['key']}: label {lab.shape} vs image window {x.shape}")
+        items.append({'name': e['key'], 'x': x, 'mask': lab, 'kind': e.get('kind', 'pseudo')})
+    return index, items
+
+
+def pseudo_crop(it, crop, rng, scale, tries=8):
+    """A rescaled crop of a real image and its label (nearest), preferring crops that are not
+    mostly ignore. Returns image, target (0/1) and weight (0 where ignored)."""
+    h, w = it['x'].shape
+    for _ in range(tries):
+        s = float(np.exp(rng.uniform(np.log(scale[0]), np.log(scale[1]))))
+        win = min(h, w, int(round(crop / s)))
+        y0 = rng.integers(0, h - win + 1)
+        x0 = rng.integers(0, w - win + 1)
+        lab = it['mask'][y0:y0 + win, x0:x0 + win]
+        if np.mean(lab == 255) < 0.7:
+            break
+    x = it['x'][y0:y0 + win, x0:x0 + win]
+    if win != crop:
+        x = F.interpolate(torch.from_numpy(np.ascontiguousarray(x))[None, None], size=(crop, crop), mode='bilinear',
+                          align_corners=False)[0, 0].numpy()
+        lab = F.interpolate(torch.from_numpy(lab.astype(np.float32))[None, None], size=(crop, crop),
+                            mode='nearest')[0, 0].numpy()
+    lab = np.asarray(lab)
+    return x.astype(np.float32), (lab == 1).astype(np.float32), (lab != 255).astype(np.float32)
 
 
 def dir_recipe(d):
@@ -74,29 +118,60 @@ def degrade(x, rng):
     return np.clip(x, 0, 1).astype(np.float32)
 
 
-def sample_batch(items, batch, crop, rng, strong=False, scale=(1.0, 1.0)):
-    xs, ys = [], []
-    for _ in range(batch):
-        it = items[rng.integers(len(items))]
-        x, y = rescaled_crop(it, crop, rng, scale if strong else (1.0, 1.0))
-        if strong:
-            x = degrade(x, rng)
+def sample_batch(items, batch, crop, rng, strong=False, scale=(1.0, 1.0), pseudo=None, pseudo_frac=0.0,
+                 pseudo_scale=(1.0, 1.0), background_share=0.0):
+    """Simulated crops (augmented as before) and, when pseudo is given, round(batch * pseudo_frac)
+    real crops (rescaled, rot90/flip/gamma, no synthetic degradation: they are real already),
+    a background_share of them from the cavity-free real backgrounds. Returns x, target, weight
+    (None without pseudo: every pixel counts)."""
+    n_real = int(round(batch * pseudo_frac)) if pseudo else 0
+    if pseudo:
+        bgs = [it for it in pseudo if it['kind'] == 'background']
+        cav = [it for it in pseudo if it['kind'] != 'background']
+    xs, ys, ws = [], [], []
+    for b in range(batch):
+        if b < n_real:
+            pool = bgs if bgs and (not cav or rng.random() < background_share) else cav
+            x, y, wt = pseudo_crop(pool[rng.integers(len(pool))], crop, rng, pseudo_scale)
+        else:
+            it = items[rng.integers(len(items))]
+            x, y = rescaled_crop(it, crop, rng, scale if strong else (1.0, 1.0))
+            wt = np.ones_like(y)
+            if strong:
+                x = degrade(x, rng)
         k = rng.integers(4)
-        x, y = np.rot90(x, k), np.rot90(y, k)
+        x, y, wt = np.rot90(x, k), np.rot90(y, k), np.rot90(wt, k)
         if rng.random() < 0.5:
-            x, y = x[:, ::-1], y[:, ::-1]
+            x, y, wt = x[:, ::-1], y[:, ::-1], wt[:, ::-1]
         x = np.clip(x, 0, 1) ** np.float32(np.exp(rng.normal(0, 0.2)))  # contrast (gamma) jitter
         xs.append(np.ascontiguousarray(x))
         ys.append(np.ascontiguousarray(y))
-    return torch.from_numpy(np.stack(xs)[:, None]), torch.from_numpy(np.stack(ys)[:, None])
+        ws.append(np.ascontiguousarray(wt))
+    t = lambda a: torch.from_numpy(np.stack(a).astype(np.float32)[:, None])  # noqa: E731
+    return t(xs), t(ys), (t(ws) if pseudo else None)
 
 
-def loss_fn(logits, target):
-    bce = F.binary_cross_entropy_with_logits(logits, target)
-    p = torch.sigmoid(logits)
+def loss_fn(logits, target, weight=None):
+    """BCE + soft Dice; with a weight map, both only over pixels of weight 1 (pseudo-label
+    ignore regions count for nothing)."""
+    if weight is None:
+        bce = F.binary_cross_entropy_with_logits(logits, target)
+        p = torch.sigmoid(logits)
+        inter = (p * target).sum()
+        dice = 1 - (2 * inter + 1) / (p.sum() + target.sum() + 1)
+        return bce + dice
+    bce = (F.binary_cross_entropy_with_logits(logits, target, reduction='none') * weight).sum() / weight.sum().clamp(min=1)
+    p = torch.sigmoid(logits) * weight
     inter = (p * target).sum()
-    dice = 1 - (2 * inter + 1) / (p.sum() + target.sum() + 1)
+    dice = 1 - (2 * inter + 1) / (p.sum() + (target * weight).sum() + 1)
     return bce + dice
+
+
+def freeze_batchnorm(model):
+    """Keep BatchNorm in eval mode (running statistics fixed) while the rest trains."""
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.eval()
 
 
 def predict(model, x):
@@ -159,7 +234,15 @@ def main():
     ap.add_argument('--scale', type=float, nargs=2, default=[0.5, 1.25], metavar=('LO', 'HI'),
                     help='strong augmentation: crops rescaled by a factor log-uniform in [LO, HI]')
     ap.add_argument('--checkpoint-every', type=int, default=500, help='save the weights to TMPDIR/<name>.pt this often (steps)')
-    ap.add_argument('--init', help='start from these weights (a state dict saved by an earlier run) instead of random')
+    ap.add_argument('--init', help='start from these weights (a state dict saved by an earlier run, or an ONNX export) instead of random')
+    ap.add_argument('--freeze-bn', action='store_true', help='BatchNorm statistics fixed (needed with an ONNX --init)')
+    ap.add_argument('--pseudo', help='pseudo-label dir (pseudo_labels.py label) of real images to mix in')
+    ap.add_argument('--pseudo-data', default='../shared/data', help='root the pseudo-label keys are relative to')
+    ap.add_argument('--pseudo-frac', type=float, default=0.25, help='fraction of each batch from --pseudo')
+    ap.add_argument('--background-share', type=float, default=0.33,
+                    help='share of the real crops taken from the all-background real images in --pseudo')
+    ap.add_argument('--pseudo-scale', type=float, nargs=2, default=[0.7, 1.4], metavar=('LO', 'HI'),
+                    help='real crops rescaled by a factor log-uniform in [LO, HI]')
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -169,8 +252,17 @@ def main():
     train = load_dirs(a.train)
     print(f'loaded {len(train)} train images in {time.time() - t_load:.0f}s', flush=True)
 
+    pseudo_index, pseudo = (load_pseudo(a.pseudo, a.pseudo_data) if a.pseudo else (None, None))
+    if pseudo:
+        print(f'loaded {len(pseudo)} pseudo-labelled real images', flush=True)
+
     model = UNet(a.base)
-    if a.init:
+    init_sha = None
+    if a.init and a.init.endswith('.onnx'):
+        from onnx_init import from_onnx
+        model = from_onnx(a.init)
+        init_sha = sha256(a.init)
+    elif a.init:
         model.load_state_dict(torch.load(a.init))
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
     os.makedirs(a.out_dir, exist_ok=True)
@@ -183,8 +275,11 @@ def main():
         for g in opt.param_groups:
             g['lr'] = a.lr * 0.5 * (1 + np.cos(np.pi * frac))  # cosine decay over whichever budget ends first
         model.train()
-        x, y = sample_batch(train, a.batch, a.crop, rng, a.aug == 'strong', tuple(a.scale))
-        loss = loss_fn(model.logits(x), y)
+        if a.freeze_bn:
+            freeze_batchnorm(model)
+        x, y, wt = sample_batch(train, a.batch, a.crop, rng, a.aug == 'strong', tuple(a.scale), pseudo, a.pseudo_frac,
+                                tuple(a.pseudo_scale), a.background_share)
+        loss = loss_fn(model.logits(x), y, wt)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -228,11 +323,20 @@ def main():
             'presets': presets, 'images': len(train),
             'images_per_preset': {p: sum(1 for it in train if it['preset'] == p) for p in presets},
             'data': [dir_recipe(d) for d in a.train],
-            'steps': step, 'init': a.init, 'crop': a.crop, 'batch': a.batch, 'lr': a.lr, 'seed': a.seed,
+            'steps': step, 'init': a.init, 'init_sha256': init_sha, 'freeze_bn': a.freeze_bn, 'crop': a.crop, 'batch': a.batch, 'lr': a.lr, 'seed': a.seed,
             'loss': 'BCE + soft Dice', 'target': 'union of instance outlines minus pixels two instances (grown 1 px) share',
             'augmentation': 'random crop, rot90, flip, gamma exp(N(0,0.2))' + (
                 f'; rescale {a.scale[0]:g}-{a.scale[1]:g}x, low-frequency background up to 0.25, blur p=0.3, noise sigma U(0,0.08)' if a.aug == 'strong' else ''),
             'wall_seconds': round(train_s), 'threads': a.threads, 'torch': torch.__version__,
+            'pseudo_labels': None if not pseudo else {
+                'recipe': 'models/recipes/detector/pseudo_labels.py (infer, then label)',
+                'split': 'models/recipes/detector/real_split.json (adaptation part only; held_out never trained on)',
+                'params': pseudo_index.get('params'), 'views': pseudo_index.get('views'),
+                'batch_fraction': a.pseudo_frac, 'background_share': a.background_share, 'scale': a.pseudo_scale,
+                'loss': 'BCE + soft Dice over non-ignored pixels',
+                'images': [{'key': e['key'], 'kind': e.get('kind', 'pseudo'), 'window': e['window'], 'kept': e['kept']}
+                           for e in pseudo_index['images']],
+            },
         },
         'validation': {
             'matching': "paper's greedy box IoU >= 0.1, confidence >= 0 (all instances)",
