@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -295,6 +295,34 @@ test.serial('a state log with lines of the wrong shape and garbage over an image
     const line = journalled(state).find((l) => l.key === key)!;
     t.is(line.msgs[0].msg_id, orig, 'the redo reused the msg_id, so a consumer sees it once');
     t.true(Number.isSafeInteger(line.msgs[0].seq), 'seq is a number, not null');
+    agent.child.kill('SIGTERM');
+    t.is((await agent.exited).code, 0);
+  } finally {
+    agent.child.kill('SIGKILL');
+  }
+});
+
+test.serial('a file unreadable at start (EACCES) is an io error, tried again once its permissions change', async (t) => {
+  const isRoot = process.getuid?.() === 0;
+  const user = isRoot ? { uid: 65534, gid: 65534 } : undefined; // root reads anything: run the agent as nobody
+  const [watch, state] = [tmp('tg-w-'), tmp('tg-s-')];
+  chmodSync(watch, 0o755);
+  chmodSync(state, 0o777);
+  const img = join(watch, 'locked.png');
+  copyFileSync((await sampleImages(1))[0]!, img);
+  chmodSync(img, 0o000);
+  const agent = startAgent(['--watch', watch, '--mqtt', `embedded://127.0.0.1:${await freePort()}`, '--state', state, '--instrument', 'perm-1'],
+    { TEMGUARD_WATCH_RETRY_TRUNCATED: '0' }, 'tsx', user);
+  try {
+    const failed = await agent.waitLog('image failed'); // found by the catch-up scan
+    t.is(failed.class, 'io');
+    t.is(failed.stage, 'read');
+    t.regex(String(failed.retried_when), /permissions/);
+    // The operator fixes it; size and mtime (the journal key) stay the same, so only the
+    // io error's retry condition lets it be tried again.
+    chmodSync(img, 0o644);
+    const result = await agent.waitLog('result', 60_000);
+    t.is(result.image, 'locked.png');
     agent.child.kill('SIGTERM');
     t.is((await agent.exited).code, 0);
   } finally {
