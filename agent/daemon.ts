@@ -91,7 +91,9 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
     const payload = envelope(topic, store.nextSeq(), instrument, body, new Date(), id);
     return { topic, msg_id: payload.msg_id, seq: payload.seq, payload };
   };
-  const configHash = hashConfig(cfg);
+  const cfgHash = hashConfig(cfg);
+  /** What config and model errors are journalled under: the config plus the models it loaded (a new model file retries them too). */
+  const configHash = (): string => hashConfig({ cfgHash, detector: detector?.model.sha256 ?? null, forest: forest?.sha256 ?? null });
   /** For messages that are not an image's outcome: while the state log fails they are logged, not journalled. */
   const recordBestEffort = (fn: () => void) => {
     try { fn(); } catch (err) { if (!(err instanceof StateWriteError)) throw err; log.warn('could not journal this error message (state log not writable)', { error: err.message }); }
@@ -203,7 +205,7 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
   const alreadyDone = (f: ImageFile): boolean => {
     const e = store.doneEntry(imageKey(f));
     if (!e) return false;
-    if (e.retry?.config !== undefined && e.retry.config !== configHash) return false;
+    if (e.retry?.config !== undefined && e.retry.config !== configHash()) return false;
     if (e.retry?.file !== undefined && e.retry.file !== fileStamp(f.path)) return false;
     return true;
   };
@@ -249,7 +251,7 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
         if (alert) msgs.push(make('alert', alert, reuse));
       } else {
         const cls = errorClass(error!.stage, error!.code, error!.message);
-        retry = cls === 'config' ? { config: configHash } : cls === 'io' ? { file: fileStamp(file.path) } : undefined;
+        retry = cls === 'config' || cls === 'model' ? { config: configHash() } : cls === 'io' ? { file: fileStamp(file.path) } : undefined;
         msgs.push(make('error', { image: { path: file.path, rel: file.rel }, stage: error!.stage, code: error!.code, class: cls, message: error!.message, attempts: attempt }, reuse));
       }
       store.recordImage(imageKey(current), msgs, { retry, started: key });
@@ -281,7 +283,7 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
       stats.errors++;
       digest.errors++;
       if (retry?.file !== undefined) ioFailed.set(file.rel, restat(file));
-      log.warn('image failed', { image: file.rel, stage: error!.stage, code: error!.code, class: errorClass(error!.stage, error!.code, error!.message), error: error!.message, ...(retry ? { retried_when: retry.config ? 'the config changes' : 'the file changes (mtime or permissions)' } : {}) });
+      log.warn('image failed', { image: file.rel, stage: error!.stage, code: error!.code, class: errorClass(error!.stage, error!.code, error!.message), error: error!.message, ...(retry ? { retried_when: retry.config ? 'the config or a model changes' : 'the file changes (mtime or permissions)' } : {}) });
     }
   };
   /** In flight at two crashes already: an error instead of a third try (a 16384² PNG OOM-killed the agent at every start). */
@@ -445,7 +447,7 @@ export function fileStamp(path: string): string {
 }
 
 /** Config errors are retried when this changes (at a start with a different config). */
-function hashConfig(cfg: Config): string {
+function hashConfig(cfg: object): string {
   return createHash('sha256').update(JSON.stringify(cfg)).digest('hex').slice(0, 16);
 }
 

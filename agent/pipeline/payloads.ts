@@ -33,8 +33,8 @@ export function envelope(topic: TopicName, seq: number, instrument: string, body
  *   input   the file itself (corrupt, unsupported, empty): only a new file helps; never retried
  *   config  a setting (a pixel-size override, a limit): retried at a start with a changed config
  *   io      reading or writing failed (permissions, a full disk): retried when the file's
- *           mtime or permissions change, and at every start
- *   model   the detector or forest failed: a model problem, not the image's
+ *           mtime or permissions change (checked while running and at start)
+ *   model   the detector or forest failed: retried, like config, at a start with another config or model
  */
 export type ErrorClass = 'input' | 'config' | 'io' | 'model';
 
