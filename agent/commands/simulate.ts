@@ -15,13 +15,15 @@ import { renderPreset, to8bit } from '../sim/render.js';
 import { toUint16, pngBytes, tiff16Bytes } from '../sim/encode.js';
 import { addImage, emptyDataset } from '../sim/coco.js';
 import { ensureDir, writeAtomic } from '../sim/files.js';
+import { createBackgroundStore, defaultBackgroundDir } from '../sim/realbg.js';
 
-const FLAGS = ['out', 'count', 'seed', 'focus', 'preset', 'mix', 'size', 'format', 'help'];
+const FLAGS = ['out', 'count', 'seed', 'focus', 'preset', 'mix', 'size', 'format', 'backgrounds', 'help'];
 
 export function usage(): string {
   return [
     'usage: temguard simulate --out DIR --count N --seed S [--focus under|over] [--preset NAME]',
     '                         [--mix NAME,NAME,...] [--size PX (512)] [--format png|tiff16]',
+    '                         [--backgrounds DIR (real-background; default ../shared/data/backgrounds)]',
     '',
     'presets:',
     ...PRESET_NAMES.map((n) => `  ${n.padEnd(16)} ${PRESETS[n]!.description}`),
@@ -33,7 +35,7 @@ export function usage(): string {
   ].join('\n');
 }
 
-interface Options { out: string; count: number; seed: number; presets: string[]; size: number; format: 'png' | 'tiff16' }
+interface Options { out: string; count: number; seed: number; presets: string[]; size: number; format: 'png' | 'tiff16'; backgrounds: string | undefined }
 
 function intFlag(flags: Record<string, string | true>, name: string, fallback: number | undefined, lo: number, hi: number): number {
   const v = fallback === undefined ? Number(requireFlag(flags, name)) : numberFlag(flags, name, fallback);
@@ -61,12 +63,16 @@ function parseOptions(argv: string[]): Options | null {
     presets,
     size: intFlag(flags, 'size', 512, 16, 8192),
     format,
+    backgrounds: stringFlag(flags, 'backgrounds'),
   };
 }
 
 export const simulate: Command = async (argv, io) => {
   const o = parseOptions(argv);
   if (!o) { io.stdout(usage()); return 0; }
+  // One store for the run: each real background is decoded once, and only if a preset needs it.
+  const env = { backgrounds: createBackgroundStore(o.backgrounds ?? defaultBackgroundDir()) };
+  if (o.presets.some((p) => p === 'real-background')) env.backgrounds.count(); // a missing folder fails before any file is written
   await ensureDir(o.out);
   const ds = emptyDataset(`temguard simulate --seed ${o.seed} --count ${o.count} presets ${o.presets.join(',')}`, '1970-01-01T00:00:00Z');
   const meta: string[] = [];
@@ -74,7 +80,7 @@ export const simulate: Command = async (argv, io) => {
   for (let i = 0; i < o.count; i++) {
     const seed = (o.seed + i) >>> 0;
     const preset = o.presets[i % o.presets.length]!;
-    const r = renderPreset(preset, seed, o.size);
+    const r = renderPreset(preset, seed, o.size, env);
     const name = `sim-${String(i + 1).padStart(6, '0')}.${ext}`;
     const bytes = o.format === 'png' ? await pngBytes(to8bit(r), r.width, r.height) : await tiff16Bytes(toUint16(r.image, r.metadata.counts_per_pixel), r.width, r.height);
     await writeAtomic(join(o.out, name), bytes);

@@ -11,6 +11,8 @@
  *                             over-focus void images (e.g. "41dpa voids5 +512.png")
  *   steel-faceted             large faceted voids (truncated octahedra, cubes), 3–400 px in
  *                             one image, 0.5–3 nm/px, either focus (the 666² micrographs)
+ *   real-background           those voids composited onto crops of real cavity-free
+ *                             micrographs (../shared/data/backgrounds), as Lynch et al. 2024
  *   fe-insitu                 Fe / Fe-Cr in-situ ion irradiation: 300 kV, coarse pixels, low
  *                             dose (video-rate frames), many loops and dislocations, blur
  * Out-of-domain (where a detector should fail and the F1 predictor should notice):
@@ -23,6 +25,7 @@ import type { Rng } from './rng.js';
 import type { OpticsParams } from './optics.js';
 import type { BackgroundParams } from './background.js';
 import type { CavityParams, DistractorParams } from './specimen.js';
+import { drawRealBackground, type RealBackgroundParams } from './realbg.js';
 
 /** Every number one render needs (a preset draws these; the renderer is a pure function of them and a seed). */
 export interface SimParams {
@@ -41,6 +44,8 @@ export interface SimParams {
   distractors: DistractorParams;
   /** ood-texture: draw a non-TEM picture instead of a specimen. */
   texture: boolean;
+  /** real-background: composite the cavities onto this patch of a real cavity-free micrograph (realbg.ts). */
+  realBackground?: RealBackgroundParams;
   /** 8-bit export levels: the 0.5 % / 99.5 % intensity percentiles map to these grey values. */
   display: { lo8: number; hi8: number };
 }
@@ -190,6 +195,18 @@ function steelFaceted(rng: Rng, size: number): SimParams {
   return p;
 }
 
+/**
+ * Simulated cavities on real texture (realbg.ts): half the images take the steel session's
+ * voids (2–20 nm, spheres and rounded polygons, either focus), half the faceted voids of
+ * steel-faceted; the background is a crop of one of the real cavity-free micrographs.
+ */
+function realBackground(rng: Rng, size: number): SimParams {
+  const p = rng.next() < 0.5 ? steel(rng, rng.next() < 0.5 ? -1 : 1, 'real-background', size) : steelFaceted(rng, size);
+  p.preset = 'real-background';
+  p.realBackground = drawRealBackground(rng);
+  return p;
+}
+
 type Builder = (rng: Rng, size: number) => SimParams;
 
 export const PRESETS: Record<string, { description: string; build: Builder }> = {
@@ -198,6 +215,7 @@ export const PRESETS: Record<string, { description: string; build: Builder }> = 
   'he-bubbles': { description: 'dense 1-3 nm He bubbles, fine pixels, under-focus', build: (r, s) => heBubbles(r, s) },
   'he-bubbles-over': { description: 'dense 1-3 nm He bubbles, fine pixels, over-focus (dark dots, faint bright rims)', build: (r, s) => heBubbles(r, s, 1, 'he-bubbles-over') },
   'steel-faceted': { description: 'large faceted voids (truncated octahedra, cubes) 3-400 px, 0.5-3 nm/px, either focus', build: steelFaceted },
+  'real-background': { description: 'simulated voids (steel or faceted, either focus) on crops of the 20 real cavity-free micrographs (../shared/data/backgrounds)', build: realBackground },
   'fe-insitu': { description: 'Fe/Fe-Cr in-situ ion irradiation: 300 kV, low dose, loops, blur', build: feInsitu },
   'ood-empty': {
     description: 'out of domain: steel foil with distractors but no cavities',

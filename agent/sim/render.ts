@@ -23,6 +23,7 @@ import { addShotNoise, countsPerPixel, gaussianBlur } from './noise.js';
 import { texturePicture } from './texture.js';
 import { toUint8 } from './encode.js';
 import { drawParams, type SimParams } from './presets.js';
+import { backgroundPatch, composite, createBackgroundStore, noiseLevel, type BackgroundStore } from './realbg.js';
 
 export interface SimMetadata {
   preset: string;
@@ -44,7 +45,12 @@ export interface SimMetadata {
   /** 8-bit export levels (see encode.toUint8). */
   display_lo8: number;
   display_hi8: number;
+  /** real-background: the file the patch was cut from. */
+  background?: string;
 }
+
+/** What a render may need from outside: the real backgrounds (created from the default folder when absent). */
+export interface RenderEnv { backgrounds?: BackgroundStore }
 
 export interface RenderResult {
   width: number;
@@ -69,8 +75,8 @@ export function nextPowerOfTwo(n: number): number {
  * Convenience for in-process callers: draw a preset's parameters with `seed` and render them
  * with the same seed — exactly what `temguard simulate --preset NAME --seed S --count 1` does.
  */
-export function renderPreset(preset: string, seed: number, size = 512): RenderResult {
-  return render(drawParams(preset, createRng(seed), size), seed);
+export function renderPreset(preset: string, seed: number, size = 512, env: RenderEnv = {}): RenderResult {
+  return render(drawParams(preset, createRng(seed), size), seed, env);
 }
 
 /** The 8-bit export of a render at its drawn display levels. */
@@ -79,9 +85,10 @@ export function to8bit(r: RenderResult): Uint8Array {
 }
 
 /** Renders one image. Same (params, seed) → same numbers, bit for bit. */
-export function render(p: SimParams, seed: number): RenderResult {
+export function render(p: SimParams, seed: number, env: RenderEnv = {}): RenderResult {
   const size = p.size;
   if (!Number.isInteger(size) || size < 16 || size > 8192) throw new Error(`size must be an integer in 16..8192, got ${size}`);
+  if (p.realBackground) return renderOnReal(p, seed, env.backgrounds ?? createBackgroundStore());
   const rngs = streams(seed);
   const perPixel = countsPerPixel(p.doseEPerA2, p.pixelNm);
   const fringeNm = Math.sqrt(wavelengthNm(p.optics.kV * 1000) * Math.abs(p.optics.defocusNm));
@@ -103,6 +110,48 @@ export function render(p: SimParams, seed: number): RenderResult {
     clean, background: cavityFree(p, seed), width: size, height: size, pixelNm: p.pixelNm, fringeNm, countsPerPixel: perPixel, period,
   }) : [];
   return { width: size, height: size, image, clean, labels, cavities, metadata: metadataOf(p, seed, perPixel, fringeNm, labels) };
+}
+
+/**
+ * real-background (realbg.ts): the cavities' contrast C = I/I_flat on a flat foil, after the
+ * MTF, applied to a real cavity-free patch B: image B·C (+ noise where C < 1), labels judged on
+ * B·C against B.
+ */
+function renderOnReal(p: SimParams, seed: number, store: BackgroundStore): RenderResult {
+  const size = p.size;
+  const rngs = streams(seed);
+  const flat = flatFoil(p);
+  const cavities = placeCavities(rngs.specimen, size, p.pixelNm, p.background.thicknessNm, p.cavities);
+  // A patch enlarged from its source (scale < 1) is blurred by the enlargement; the cavities get
+  // the same resolution (a source pixel spans 1/scale output pixels), else they look pasted on.
+  const blurPx = Math.max(p.mtfSigmaPx, 0.45 / p.realBackground!.scale);
+  const withCav = imageSpecimen(flat, cavities, rngs.distract, rngs.back);
+  gaussianBlur(withCav, size, size, blurPx);
+  const contrast = withCav;
+  const free = cavityFree({ ...flat, mtfSigmaPx: blurPx }, seed);
+  for (let i = 0; i < contrast.length; i++) contrast[i] = contrast[i]! / free[i]!;
+  const { patch, name } = backgroundPatch(store, p.realBackground!, size);
+  const sigma = noiseLevel(patch, size);
+  const image = composite(rngs.noise, patch, contrast, sigma);
+  const clean = new Float32Array(size * size);
+  for (let i = 0; i < clean.length; i++) clean[i] = patch[i]! * contrast[i]!;
+  const fringeNm = Math.sqrt(wavelengthNm(p.optics.kV * 1000) * Math.abs(p.optics.defocusNm));
+  // The patch's own noise is inside B, so it enters as clutter; no separate shot-noise term.
+  const labels = cavities.length ? labelCavities(cavities, {
+    clean, background: patch, width: size, height: size, pixelNm: p.pixelNm, fringeNm, countsPerPixel: 1e12, period: nextPowerOfTwo(size),
+  }) : [];
+  const perPixel = sigma > 0 ? 1 / (sigma * sigma) : 1e6;
+  return { width: size, height: size, image, clean, labels, cavities, metadata: { ...metadataOf(p, seed, perPixel, fringeNm, labels), background: name } };
+}
+
+/** The same specimen on a featureless foil: no distractors, amorphous grain, mottle, wedge or bend contours. */
+function flatFoil(p: SimParams): SimParams {
+  return {
+    ...p,
+    amorphousRad: 0,
+    distractors: { ...p.distractors, precipitatesPerUm2: 0, loopsPerUm2: 0, dislocationsPerUm2: 0, specksPerUm2: 0 },
+    background: { ...p.background, wedge: 0, mottle: 0, bendContours: 0 },
+  };
 }
 
 interface Streams { specimen: Rng; distract: Rng; back: Rng; noise: Rng }
