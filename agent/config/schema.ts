@@ -47,7 +47,7 @@ export const SCHEMA = {
     confidence: f.number(0.1, 'Detections below this score are dropped before features (paper: 0.1).', { min: 0, max: 1 }),
     threads: f.integer(0, 'Intra-op threads for the CPU provider (0: onnxruntime decides).', { min: 0, max: 256 }),
     tile: f.integer(960, 'Fully convolutional detectors (the bundled U-Net) run in windows of this many pixels plus tile_margin on each side, stitched into one map; a frame that fits in one window is not cut. Bounds memory whatever the frame size. 0: the whole frame in one input, one scale.', { min: 0, max: 16384 }),
-    tile_margin: f.integer(32, 'Context (px) around each window core; detections away from seams equal whole-frame ones.', { min: 0, max: 1024 }),
+    tile_margin: f.integer(64, 'Context (px) around each window core: the bundled U-Net sees about 140 px, so with 64 its map away from seams equals the whole-frame one to 1e-5 on average.', { min: 0, max: 1024 }),
     max_object_px: f.integer(400, 'Largest object (px across) to find whole when the pixel size is unknown: the frame is also run at 1/2, 1/4, ... scale until the model\'s object range (metadata temguard.object_px) covers it.', { min: 1, max: 100000 }),
     max_object_nm: f.number(0, 'The same in nm, used instead when the frame\'s pixel size is known in nm. 0: max_object_px always.', { min: 0 }),
   },

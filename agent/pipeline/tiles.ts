@@ -4,6 +4,7 @@
  * TensorRT engine are reused), each with `margin` pixels of context around the core it is
  * trusted for. Cores tile the frame exactly; stitching the cores' outputs gives the map the
  * whole-frame run would give, up to the network's reach beyond the margin.
+ * A window may reach past the frame's right or bottom edge (edge-replicated).
  */
 
 /** One window: where its input starts in the frame, and the core of the frame its output fills. */
@@ -29,16 +30,22 @@ interface AxisPlan { window: number; spans: { origin: number; c0: number; c1: nu
 
 const padTo = (n: number, stride: number): number => Math.ceil(n / stride) * stride;
 
-/** Along one axis: one span when the frame fits in core + margins, else equal cores of at most `core` px. */
+/**
+ * Along one axis: one span when the frame fits in core + margins, else equal cores of at most
+ * `core` px. Window origins sit on multiples of the stride: a network that pools 4 times sees
+ * other features in a window shifted by a non-multiple of 16 (measured on a real frame: up to
+ * 0.99 of probability apart), so only aligned windows reproduce the whole-frame map. The
+ * stride added to the window absorbs the alignment; past the frame's end it is edge-padded,
+ * as the whole-frame input is.
+ */
 function axisPlan(len: number, core: number, margin: number, stride: number): AxisPlan {
   if (len <= core + 2 * margin) return { window: padTo(len, stride), spans: [{ origin: 0, c0: 0, c1: len }] };
   const n = Math.ceil(len / core);
   const c = Math.ceil(len / n);
-  const window = padTo(c + 2 * margin, stride);
+  const window = padTo(c + 2 * margin, stride) + stride;
   const spans: AxisPlan['spans'] = [];
   for (let c0 = 0; c0 < len; c0 += c) {
-    const c1 = Math.min(len, c0 + c);
-    spans.push({ origin: Math.max(0, Math.min(c0 - margin, len - window)), c0, c1 });
+    spans.push({ origin: Math.max(0, Math.floor((c0 - margin) / stride) * stride), c0, c1: Math.min(len, c0 + c) });
   }
   return { window, spans };
 }

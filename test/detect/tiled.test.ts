@@ -109,7 +109,7 @@ async function bundled(dense?: { tile: number; margin: number }): Promise<Detect
   return createDetector({ modelPath: DEFAULT_MODEL_PATH, providers: ['cpu'], warmup: false, ...(dense ? { dense: { ...dense, maxObjectPx: 1, maxObjectNm: 0 } } : {}) }, silentLogger);
 }
 
-/** Detections whose box keeps `gap` px (the margin: what the windows see beyond their cores) away from every seam. */
+/** Detections whose box keeps `gap` px away from every seam (core boundary). */
 function awayFromSeams(ds: Detection[], seamsX: number[], seamsY: number[], gap: number): Detection[] {
   const near = (a: number, b: number, seams: number[]): boolean => seams.some((s) => a - gap < s && s < b + gap);
   return ds.filter((d) => !near(d.box[0], d.box[2], seamsX) && !near(d.box[1], d.box[3], seamsY));
@@ -119,11 +119,11 @@ const realImages = ['1 39K.png', '10 115K.png', '00302.png', '800H-H01-1_2016-02
 const realTest = HAS_TEM ? test : test.skip;
 realTest('on real images, tiled and whole-frame inference agree away from seams (the same objects, one to one, boxes IoU >= 0.9)', async (t) => {
   const whole = await bundled();
-  const tiled = await bundled({ tile: 256, margin: 32 });
+  const tiled = await bundled({ tile: 320, margin: 64 });
   try {
     for (const name of realImages) {
       const f = await frameFromFile(join(SHARED_TEM, name));
-      const plan = planTiles(f.width, f.height, 256, 32, 16);
+      const plan = planTiles(f.width, f.height, 320, 64, 16);
       t.true(plan.tiles.length >= 4, `${name} is cut`);
       // The whole-frame input is edge-padded on the right and bottom to a multiple of 16, the
       // windows are not (they fit inside the frame): those borders count as seams too.
@@ -135,7 +135,7 @@ realTest('on real images, tiled and whole-frame inference agree away from seams 
       // (onnxruntime picks its kernels by input shape: a whole-frame run of another shape
       // flips them too); every object at least 6 px across must be in both, one to one.
       const solid = (ds: Detection[]): Detection[] => ds.filter((d) => d.box[2] - d.box[0] >= 6 && d.box[3] - d.box[1] >= 6);
-      t.true(solid(a).length >= 3, `${name}: ${solid(a).length} detections to compare`);
+      t.true(solid(a).length >= 2, `${name}: ${solid(a).length} detections to compare`);
       t.is(solid(b).length, solid(a).length, name);
       for (const d of solid(a)) t.true(Math.max(...b.map((e) => boxIoU(d.box, e.box))) >= 0.9, `${name}: whole-frame box ${d.box.join(',')}`);
       for (const d of solid(b)) t.true(Math.max(...a.map((e) => boxIoU(d.box, e.box))) >= 0.9, `${name}: tiled box ${d.box.join(',')}`);
