@@ -115,15 +115,15 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
   let watchDir = '';
   const queueRef: { q?: WorkQueue<ImageFile> } = {};
   const alerts = new AlertTracker({ enterAfter: cfg.alert.enter_after, exitAfter: cfg.alert.exit_after, updateEvery: cfg.alert.update_every });
-  const availability = (state: string) => ({ ...envelope('availability', store.nextSeq(), instrument, {}), state });
-  const info = () => envelope('info', store.nextSeq(), instrument, {
+  const availability = (state: string) => ({ ...envelope('availability', store.retainedSeq(), instrument, {}), state });
+  const info = () => envelope('info', store.retainedSeq(), instrument, {
     version: VERSION, node: process.versions.node, watch_dir: watchDir,
     detector: detector ? { ...detector.model, metadata: undefined, ep: detector.ep } : null,
     forest: forest ? { path: forest.path, name: forest.manifest.name, sha256: forest.sha256, features: forest.features, ...(detector ? { pairing: checkPairing(detector, forest) } : {}) } : null,
     model_error: modelError, config: redact(cfg),
   });
   const degradedReason = (): string | null => modelError ?? (store.writeError ? `state log not writable (${store.writeError}): image intake paused until writes succeed` : null);
-  const status = (): Record<string, unknown> => envelope('status', store.nextSeq(), instrument, {
+  const status = (): Record<string, unknown> => envelope('status', store.retainedSeq(), instrument, {
     state: degradedReason() ? 'degraded' : 'running', reason: degradedReason(),
     queue: { depth: queueRef.q?.depth ?? 0, busy: queueRef.q?.busy ?? false, capacity: cfg.queue.capacity },
     counters: { processed: stats.processed, results: stats.results, errors: stats.errors, low: stats.low },

@@ -3,12 +3,13 @@
  * their MQTT clients (same client id) kicked each other off, so the second one now refuses
  * to start, naming the first one's pid.
  *
- * The lock is a file created atomically with its content (written to a private temp file,
- * then hard-linked to the lock name, which fails if the name exists). It holds the owner's
- * pid and the owner's start time from /proc, so a lock left by a crashed agent is recognised
+ * The lock is a symbolic link whose target is its content ("pid:start:host"): creating it is
+ * atomic and fails if the name exists, and a short target lives in the inode, so the lock can
+ * be taken even on a full disk (the agent then starts degraded instead of exiting). It holds
+ * the owner's pid and start time from /proc, so a lock left by a crashed agent is recognised
  * as stale even when its pid has since been reused by another process.
  */
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
@@ -20,7 +21,7 @@ export class LockError extends Error {
   constructor(message: string, readonly pid: number) { super(message); }
 }
 
-interface Holder { pid: number; start: string | null; host: string; at: string }
+interface Holder { pid: number; start: string | null; host: string }
 
 export interface StateLock {
   readonly file: string;
@@ -30,23 +31,17 @@ export interface StateLock {
 export function acquireStateLock(dir: string, log: Logger, pid = process.pid): StateLock {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, LOCK_NAME);
-  const me: Holder = { pid, start: startTimeOf(pid), host: hostname(), at: new Date().toISOString() };
-  const tmp = join(dir, `.${LOCK_NAME}.${pid}`);
-  writeFileSync(tmp, JSON.stringify(me) + '\n');
-  try {
-    for (let attempt = 0; ; attempt++) {
-      try { linkSync(tmp, file); break; } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw lockFailure(err, file); }
-      const other = readHolder(file);
-      if (other && other.pid !== pid && alive(other)) {
-        throw new LockError(`state.dir ${dir} is in use by another temguard (pid ${other.pid}, since ${other.at}); stop it, or give this one its own --state directory`, other.pid);
-      }
-      // A dead owner (crash, SIGKILL, reboot) or an unreadable lock: take it over. Two agents
-      // doing this at the same instant is the one race left; the loser of the link fails above.
-      log.warn('removing a stale state lock', { file, pid: other?.pid ?? null, since: other?.at ?? null });
-      try { unlinkSync(file); } catch { /* someone else removed it */ }
+  const me: Holder = { pid, start: startTimeOf(pid), host: hostname() };
+  for (let attempt = 0; ; attempt++) {
+    try { symlinkSync(format(me), file); break; } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw lockFailure(err, file); }
+    const other = readHolder(file);
+    if (other && other.pid !== pid && alive(other)) {
+      throw new LockError(`state.dir ${dir} is in use by another temguard (pid ${other.pid}); stop it, or give this one its own --state directory`, other.pid);
     }
-  } finally {
-    try { unlinkSync(tmp); } catch { /* gone */ }
+    // A dead owner (crash, SIGKILL, reboot) or an unreadable lock: take it over. Two agents
+    // doing this at the same instant is the one race left; the loser of the second try fails above.
+    log.warn('removing a stale state lock', { file, pid: other?.pid ?? null });
+    try { unlinkSync(file); } catch { /* someone else removed it */ }
   }
   let held = true;
   return {
@@ -60,17 +55,21 @@ export function acquireStateLock(dir: string, log: Logger, pid = process.pid): S
   };
 }
 
+function format(h: Holder): string {
+  return `${h.pid}:${h.start ?? '-'}:${h.host}`;
+}
+
 function lockFailure(err: unknown, file: string): Error {
   return new Error(`cannot create the state lock ${file}: ${(err as Error).message}`);
 }
 
+/** The holder named by the lock, or null when it is not a lock we can read (then it is stale). */
 function readHolder(file: string): Holder | null {
-  try {
-    const h = JSON.parse(readFileSync(file, 'utf8')) as Partial<Holder>;
-    return Number.isSafeInteger(h.pid) && (h.pid as number) > 0 ? { pid: h.pid!, start: h.start ?? null, host: h.host ?? '', at: h.at ?? '' } : null;
-  } catch {
-    return null;
-  }
+  let text: string;
+  try { text = readlinkSync(file); } catch { return null; }
+  const [pid, start, ...host] = text.split(':');
+  const n = Number(pid);
+  return Number.isSafeInteger(n) && n > 0 ? { pid: n, start: start && start !== '-' ? start : null, host: host.join(':') } : null;
 }
 
 /** The owner still runs: its pid exists and, where /proc tells, it is the same process (same start time). */

@@ -145,6 +145,15 @@ export class StateStore {
   }
 
   /**
+   * For retained state messages (availability, info, status), which are not journalled: when no
+   * number can be reserved (a full disk at start, or a long outage) the last one handed out is
+   * repeated, rather than failing the heartbeat that says the agent is degraded.
+   */
+  retainedSeq(): number {
+    try { return this.nextSeq(); } catch (err) { if (err instanceof StateWriteError) return Math.max(1, this.seq - 1); throw err; }
+  }
+
+  /**
    * Marks an image done and stores its messages, atomically (one fsynced line). `retry` says
    * when a journalled error is worth trying again; `started` is the key its run mark was
    * written under, when the file changed while it was analysed.

@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -35,7 +35,7 @@ test.serial('a second agent on the same state directory exits at once, non-zero,
     t.falsy(second.logs.find((l) => l.msg === 'embedded broker listening'), 'it started nothing');
     first.child.kill('SIGTERM');
     t.is((await first.exited).code, 0);
-    t.false(existsSync(join(state, 'temguard.lock')), 'the clean stop released the lock');
+    t.throws(() => lstatSync(join(state, 'temguard.lock')), { code: 'ENOENT' }, 'the clean stop released the lock');
   } finally {
     first.child.kill('SIGKILL');
   }
@@ -327,5 +327,37 @@ test.serial('a file unreadable at start (EACCES) is an io error, tried again onc
     t.is((await agent.exited).code, 0);
   } finally {
     agent.child.kill('SIGKILL');
+  }
+});
+
+test.serial('an agent started on a full state filesystem starts degraded (no exit) and catches up once space returns', async (t) => {
+  const mnt = tmpfs('4m');
+  if (!mnt) { t.log('skipped: cannot mount a tmpfs here (needs root)'); t.pass(); return; }
+  const watch = tmp('tg-w-');
+  const state = join(mnt, 'state');
+  mkdirSync(state);
+  copyFileSync((await sampleImages(1))[0]!, join(watch, 'waiting.png'));
+  const filler = fill(mnt);
+  const port = await freePort();
+  const agent = startAgent(['--watch', watch, '--mqtt', `embedded://127.0.0.1:${port}`, '--state', state, '--instrument', 'full-2']);
+  let sub: Awaited<ReturnType<typeof collector>> | undefined;
+  try {
+    await agent.waitLog('temguard running');
+    const c = await collector(`mqtt://127.0.0.1:${port}`, 'temguard/full-2/#');
+    sub = c;
+    await waitFor(() => of(c.messages, 'status').some((m) => m.payload.state === 'degraded'), 10_000, 'degraded status');
+    t.regex(String(of(c.messages, 'status').find((m) => m.payload.state === 'degraded')!.payload.reason), /ENOSPC|no space/);
+    t.is(agent.child.exitCode, null, 'alive');
+    unlinkSync(filler);
+    await waitFor(() => of(c.messages, 'result').length === 1, 90_000, 'the image done once space is back');
+    t.is((of(c.messages, 'result')[0]!.payload as any).image.rel, 'waiting.png');
+    await waitFor(() => of(c.messages, 'error').some((m) => m.payload.stage === 'state'), 10_000, 'the outage on record');
+    agent.child.kill('SIGTERM');
+    t.is((await agent.exited).code, 0);
+  } finally {
+    agent.child.kill('SIGKILL');
+    await sub?.close();
+    await agent.exited.catch(() => undefined);
+    execFileSync('umount', ['-l', mnt]);
   }
 });

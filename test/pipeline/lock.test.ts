@@ -1,6 +1,6 @@
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readlinkSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ test('a second agent on the same state directory is refused, naming the first on
   t.regex(err!.message, new RegExp(`in use by another temguard \\(pid ${process.pid}\\b`));
   t.is(err!.pid, process.pid);
   first.release();
-  t.false(existsSync(join(d, LOCK_NAME)));
+  t.throws(() => readlinkSync(join(d, LOCK_NAME)), { code: 'ENOENT' });
   const again = acquireStateLock(d, silentLogger, process.pid + 100_000);
   again.release();
 });
@@ -26,18 +26,18 @@ test('a second agent on the same state directory is refused, naming the first on
 test('a lock left by a dead agent is taken over', (t) => {
   const d = dir();
   const pid = deadPid();
-  writeFileSync(join(d, LOCK_NAME), JSON.stringify({ pid, start: '1', host: hostname(), at: 'earlier' }));
+  symlinkSync(`${pid}:1:${hostname()}`, join(d, LOCK_NAME));
   const lock = acquireStateLock(d, silentLogger);
-  t.is(JSON.parse(readFileSync(lock.file, 'utf8')).pid, process.pid);
+  t.is(readlinkSync(lock.file).split(':')[0], String(process.pid));
   lock.release();
 });
 
 test('a lock whose pid now belongs to another process (reused after a crash or reboot) is stale', (t) => {
   const d = dir();
   // Our own pid with a start time that is not ours: the process that wrote it is gone.
-  writeFileSync(join(d, LOCK_NAME), JSON.stringify({ pid: process.pid, start: '-1', host: hostname(), at: 'boot before' }));
+  symlinkSync(`${process.pid}:-1:${hostname()}`, join(d, LOCK_NAME));
   const lock = acquireStateLock(d, silentLogger, process.pid + 100_000);
-  t.is(JSON.parse(readFileSync(lock.file, 'utf8')).pid, process.pid + 100_000);
+  t.is(readlinkSync(lock.file).split(':')[0], String(process.pid + 100_000));
   lock.release();
 });
 
@@ -45,7 +45,8 @@ test('an unreadable lock file is replaced; release leaves a lock that another ag
   const d = dir();
   writeFileSync(join(d, LOCK_NAME), 'garbage');
   const lock = acquireStateLock(d, silentLogger);
-  writeFileSync(lock.file, JSON.stringify({ pid: 1, start: null, host: hostname(), at: 'now' }));
+  unlinkSync(lock.file);
+  symlinkSync(`1:-:${hostname()}`, lock.file);
   lock.release();
-  t.true(existsSync(lock.file));
+  t.is(readlinkSync(lock.file), `1:-:${hostname()}`, 'the other agent\'s lock stays');
 });
