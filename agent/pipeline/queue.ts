@@ -116,7 +116,7 @@ export class WorkQueue<T> {
     try {
       while (!this.paused && this.items.length > 0) {
         const next = this.items.shift()!;
-        let retry: void | Retry;
+        let retry: void | Retry = undefined;
         try {
           retry = await this.o.worker(next.item, Date.now() - next.at);
           if (!retry) this.processed++;
