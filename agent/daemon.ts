@@ -200,7 +200,8 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
   const analyseDeps = (): AnalyseDeps => ({ detector: detector!, forest: forest!, decode, maxItems: DEFAULT_MAX_ITEMS });
   const tries = new Map<string, number>(); // rel -> analyses so far (a file still being written is retried)
   const ioFailed = new Map<string, ImageFile>(); // rel -> images that failed for io: retried when their stamp changes
-  const stop = { abandoned: false, inFlight: null as string | null };
+  // abort: a stop that times out interrupts the detection in flight between tiles.
+  const stop = { abandoned: false, inFlight: null as string | null, abort: new AbortController() };
   /** Done, unless it was an error that a config change or a file change (mtime is in the key; mode here) can fix. */
   const alreadyDone = (f: ImageFile): boolean => {
     const e = store.doneEntry(imageKey(f));
@@ -229,7 +230,7 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
     stop.inFlight = key;
     const attempt = (tries.get(file.rel) ?? 0) + 1;
     tries.set(file.rel, attempt);
-    const { result, error } = await analyseOnce(file, analyseDeps());
+    const { result, error } = await analyseOnce(file, analyseDeps(), stop.abort.signal);
     stop.inFlight = null;
     // A stop timed out while this ran (perhaps on a detector already closed): leave it
     // un-journalled, so it is redone at next start; nothing was published for it.
@@ -320,9 +321,11 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
   const drain = async () => {
     const done = await queue.drain(cfg.queue.drain_timeout_s * 1000);
     if (done) return;
-    // Whatever has not finished is left un-journalled (redone at next start) and the detector is
-    // closed only once the worker has let go of it (bounded: the stop must fit TimeoutStopSec).
+    // Whatever has not finished is left un-journalled (redone at next start); the detection in
+    // flight is interrupted between tiles, and the detector is closed only once the worker has
+    // let go of it (bounded: the stop must fit TimeoutStopSec).
     stop.abandoned = true;
+    stop.abort.abort(new Error('stopping: drain timeout'));
     const left = queue.depth + queue.waiting + (stop.inFlight ? 1 : 0);
     queue.clear();
     if (stop.inFlight) { try { store.markLeft(stop.inFlight); } catch { /* counted as a crash at worst */ } }
@@ -427,9 +430,9 @@ const DETECTOR_RELEASE_WAIT_MS = 2000;
 const IO_RECHECK_TICKS = 5;
 
 /** Analyses one image once; a half-written one is retried by the queue, later, not here. */
-async function analyseOnce(file: ImageFile, deps: AnalyseDeps): Promise<{ result?: ImageResult; error?: StageError }> {
+async function analyseOnce(file: ImageFile, deps: AnalyseDeps, signal: AbortSignal): Promise<{ result?: ImageResult; error?: StageError }> {
   try {
-    return { result: await analyseImage(file.path, file.rel, deps) };
+    return { result: await analyseImage(file.path, file.rel, deps, signal) };
   } catch (err) {
     return { error: err instanceof StageError ? err : new StageError('detect', 'failed', (err as Error).message) };
   }

@@ -361,3 +361,28 @@ test.serial('an agent started on a full state filesystem starts degraded (no exi
     execFileSync('umount', ['-l', mnt]);
   }
 });
+
+test.serial('a stop during a long detection interrupts it between tiles: the agent exits within seconds and the frame is left for the next start', async (t) => {
+  const [watch, state] = [tmp('tg-w-'), tmp('tg-s-')];
+  const big = join(tmp('tg-big-'), 'frame4096.png');
+  await sharp((await sampleImages(1))[0]!).resize(4096, 4096).png().toFile(big); // ~a minute of CPU inference on this machine
+  const drainS = 1;
+  const agent = startAgent(['--watch', watch, '--mqtt', `embedded://127.0.0.1:${await freePort()}`, '--state', state, '--instrument', 'abort-1'],
+    { TEMGUARD_QUEUE_DRAIN_TIMEOUT_S: String(drainS) });
+  try {
+    await agent.waitLog('temguard running');
+    copyFileSync(big, join(watch, 'frame4096.png'));
+    await waitFor(() => inFlight(state).length > 0, 60_000, 'the frame in flight');
+    const t0 = Date.now();
+    agent.child.kill('SIGTERM');
+    t.is((await agent.exited).code, 0);
+    const stopMs = Date.now() - t0;
+    t.log(`stop took ${stopMs} ms with the frame in flight (drain timeout ${drainS} s)`);
+    t.true(stopMs < 15_000, `stop took ${stopMs} ms`);
+    t.falsy(agent.logs.find((l) => String(l.msg).startsWith('the image in flight did not finish')), 'the worker let go before the detector closed');
+    t.is(journalled(state).length, 0, 'not journalled');
+    t.deepEqual(inFlight(state), [], 'and not counted as a crash');
+  } finally {
+    agent.child.kill('SIGKILL');
+  }
+});
