@@ -16,38 +16,40 @@ export function sampleStride(n: number): number {
 /**
  * Percentiles (0..100) of the finite values of `data`, from a strided subsample, by the
  * nearest-rank rule sorted[floor(q/100*(m-1) + 0.5)]. Camera frames hold integers (8- or
- * 16-bit), so the sample is counted into a histogram (one pass, no sort: 262 k float
- * compares-and-swaps cost ~15 ms); only a sample with other values is sorted. Same result.
+ * 16-bit), so the sample is counted straight into a histogram: one pass, no sample copy, no
+ * sort (sorting the 262 k sample took 9 ms at 1024^2). The first value that is not an integer
+ * in 0..65535 sends it to the sort, which gives the same ranks for any data.
  */
 export function percentiles(data: Float32Array, qs: readonly number[]): number[] {
   const stride = sampleStride(data.length);
-  const sample = new Float32Array(Math.ceil(data.length / stride));
+  const hist = new Uint32Array(65536);
   let m = 0;
-  let integral = true;
   for (let i = 0; i < data.length; i += stride) {
     const v = data[i]!;
+    const k = v | 0;
+    if (k === v && k >= 0 && k <= 65535) { hist[k]!++; m++; continue; }
     if (v - v !== 0) continue; // NaN or +-Infinity
-    sample[m++] = v;
-    if (integral && !(v >= 0 && v <= 65535 && v === Math.floor(v))) integral = false;
+    return sortedPercentiles(data, stride, qs);
   }
   if (m === 0) return qs.map(() => 0);
-  const ranks = qs.map((q) => Math.floor((q / 100) * (m - 1) + 0.5));
-  if (integral) return rankedFromHistogram(sample.subarray(0, m), ranks);
-  const sorted = sample.subarray(0, m).sort();
-  return ranks.map((r) => sorted[r]!);
+  return qs.map((q) => {
+    const r = Math.floor((q / 100) * (m - 1) + 0.5);
+    let seen = 0;
+    for (let v = 0; v < 65536; v++) { seen += hist[v]!; if (seen > r) return v; }
+    return 65535;
+  });
 }
 
-/** The values at the given ranks of the sorted sample, read off a histogram of its (integer) values. */
-function rankedFromHistogram(sample: Float32Array, ranks: readonly number[]): number[] {
-  let max = 0;
-  for (let i = 0; i < sample.length; i++) if (sample[i]! > max) max = sample[i]!;
-  const hist = new Uint32Array(max + 1);
-  for (let i = 0; i < sample.length; i++) hist[sample[i]!]!++;
-  return ranks.map((r) => {
-    let seen = 0;
-    for (let v = 0; v <= max; v++) { seen += hist[v]!; if (seen > r) return v; }
-    return max;
-  });
+function sortedPercentiles(data: Float32Array, stride: number, qs: readonly number[]): number[] {
+  const sample = new Float32Array(Math.ceil(data.length / stride));
+  let m = 0;
+  for (let i = 0; i < data.length; i += stride) {
+    const v = data[i]!;
+    if (v - v === 0) sample[m++] = v;
+  }
+  if (m === 0) return qs.map(() => 0);
+  const sorted = sample.subarray(0, m).sort();
+  return qs.map((q) => sorted[Math.floor((q / 100) * (m - 1) + 0.5)]!);
 }
 
 /** Parses "percentile:LO,HI" (the unet metadata's temguard.normalisation). */

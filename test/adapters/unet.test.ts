@@ -93,3 +93,14 @@ test('parameters come from metadata, with defaults, and bad values are ModelErro
   t.throws(() => unetParams({ ...base, metadata: { 'temguard.object_px': '64' } }), { instanceOf: ModelError, message: /object_px/ });
   t.throws(() => unetParams({ inputNames: ['a', 'b'], outputNames: ['prob'], metadata: {} }), { instanceOf: ModelError });
 });
+
+test('percentiles of integer frames (histogram) equal those of the sort, on 8-bit, 16-bit and shifted data', (t) => {
+  let s = 3;
+  const rnd = (): number => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  for (const [n, max] of [[1000, 255], [300000, 255], [1200000, 65535], [7, 3]] as const) {
+    const ints = Float32Array.from({ length: n }, () => Math.floor(rnd() * rnd() * (max + 1)));
+    const shifted = ints.map((v) => v + 0.25); // not integers: the sort path
+    const qs = [0, 1, 50, 99, 100];
+    t.deepEqual(percentiles(ints, qs).map((v) => v + 0.25), percentiles(shifted, qs));
+  }
+});
