@@ -22,7 +22,7 @@
  * log does not hold. The daemon reads `writeError` to pause intake; acks that cannot be
  * written wait in memory (the worst case is a re-send under the same msg_id).
  */
-import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, statSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../log.js';
 import { parseStateLine, salvageLine, type Line, type RetryWhen } from './state-lines.js';
@@ -45,6 +45,8 @@ export interface StateFiles {
   datasync(fd: number): void;
   fsync(fd: number): void;
   truncate(fd: number, length: number): void;
+  /** Current size of the open file. */
+  size(fd: number): number;
   close(fd: number): void;
   rename(from: string, to: string): void;
   unlink(path: string): void;
@@ -56,6 +58,7 @@ export const nodeFiles: StateFiles = {
   datasync: (fd) => fdatasyncSync(fd),
   fsync: (fd) => fsyncSync(fd),
   truncate: (fd, length) => ftruncateSync(fd, length),
+  size: (fd) => fstatSync(fd).size,
   close: (fd) => closeSync(fd),
   rename: (a, b) => renameSync(a, b),
   unlink: (p) => unlinkSync(p),
@@ -298,12 +301,14 @@ export class StateStore {
 
   private append(line: Line): void {
     try {
-      if (this.torn) this.cutBack();
+      if (this.torn) { try { this.cutBack(); } catch { /* still there: written after, on a fresh line */ } }
       // A torn tail we could not cut off: start on a fresh line so this one stays readable.
-      const data = Buffer.from((this.torn ? '\n' : '') + JSON.stringify(line) + '\n');
+      const torn = this.torn;
+      const data = Buffer.from((torn ? '\n' : '') + JSON.stringify(line) + '\n');
       this.writeAll(this.fd, data);
       this.files.datasync(this.fd);
-      this.size += data.length;
+      // After a tail of unknown length, the file itself says where the last complete line ends.
+      this.size = torn ? this.files.size(this.fd) : this.size + data.length;
       this.torn = false;
     } catch (err) {
       this.torn = true;

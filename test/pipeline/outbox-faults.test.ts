@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateStore, StateWriteError, type OutMsg, type StateFiles } from '../../agent/pipeline/outbox.js';
@@ -35,6 +35,7 @@ function faultyFiles() {
     datasync: (fd) => fdatasyncSync(fd),
     fsync: (fd) => fsyncSync(fd),
     truncate: (fd, len) => { if (f.failTruncate) throw enospc(); ftruncateSync(fd, len); },
+    size: (fd) => fstatSync(fd).size,
     close: (fd) => closeSync(fd),
     rename: (a, b) => { if (f.failRename) throw enospc(); renameSync(a, b); },
     unlink: (p) => unlinkSync(p),
@@ -53,9 +54,12 @@ test('a write refused half-way leaves no torn line: the next image stays readabl
   t.false(s.isDone('b|1|1'), 'not journalled, so not done');
   t.deepEqual([...s.outboxValues()].map((m) => m.msg_id), ['m1'], 'and its message never entered the outbox (never published)');
   t.regex(s.writeError ?? '', /ENOSPC/);
-  f.failWrites = false; f.failTruncate = false;
+  f.failWrites = false; // the torn half still cannot be cut off: c starts on a fresh line after it
   s.recordImage('c|1|1', [msg(s, 'm3')]);
   t.is(s.writeError, null, 'healthy again after a write succeeded');
+  f.failWrites = true; f.failTruncate = false; // a later half-written line is cut back to the end of c's line, not into it
+  t.throws(() => s.recordImage('d|1|1', []), { instanceOf: StateWriteError });
+  f.failWrites = false; f.halfWrite = false;
   s.close();
   const s2 = StateStore.open(d, silentLogger);
   t.true(s2.isDone('a|1|1'));
