@@ -82,6 +82,8 @@ export interface DistractorParams {
   precipitateDiameterNm: [number, number];
   loopsPerUm2: number;
   loopDiameterNm: [number, number];
+  /** Range of the projected loops' minor/major axis ratio (default 0.3–1; small values are near edge-on: short dark rods). */
+  loopAspect?: [number, number];
   dislocationsPerUm2: number;
   /** Dislocation line width and length ranges (nm); default 0.6–1.5 and 50–300. */
   dislocationWidthNm?: [number, number];
@@ -358,7 +360,8 @@ export function addDistractors(rng: Rng, obj: LocalObject, pixelNm: number, sigm
   }
   for (let i = rng.poisson(p.loopsPerUm2 * area); i > 0; i--) {
     const r = rng.uniform(p.loopDiameterNm[0], p.loopDiameterNm[1]) / 2 / pixelNm;
-    addLoop(obj, rng.uniform(0, n), rng.uniform(0, n), r, rng.uniform(0.3, 1), rng.uniform(0, Math.PI), 1.2 / pixelNm, rng.uniform(0.2, 0.5));
+    const [a0, a1] = p.loopAspect ?? [0.3, 1];
+    addLoop(obj, rng.uniform(0, n), rng.uniform(0, n), r, rng.uniform(a0, a1), rng.uniform(0, Math.PI), 1.2 / pixelNm, rng.uniform(0.2, 0.5));
   }
   for (let i = rng.poisson(p.dislocationsPerUm2 * area); i > 0; i--) addDislocation(rng, obj, pixelNm, p.dislocationLengthNm ?? [50, 300], p.dislocationWidthNm ?? [0.6, 1.5]);
   // Specks: contamination and "black-dot" irradiation damage (tiny loops/clusters). Damage

@@ -10,7 +10,7 @@ import { defaultBackgroundDir } from '../../agent/sim/realbg.js';
 const RENDERABLE = PRESET_NAMES.filter((n) => n !== 'real-background' || existsSync(defaultBackgroundDir()));
 
 test('the presets the interface promises exist; --focus picks the steel preset', (t) => {
-  for (const name of ['steel-under', 'steel-over', 'he-bubbles', 'he-bubbles-over', 'steel-faceted', 'real-background', 'fe-insitu', 'ood-empty', 'ood-defocus', 'ood-lowdose', 'ood-texture']) t.true(PRESET_NAMES.includes(name), name);
+  for (const name of ['steel-under', 'steel-over', 'he-bubbles', 'he-bubbles-over', 'steel-faceted', 'steel-faint', 'real-background', 'fe-insitu', 'ood-empty', 'ood-defocus', 'ood-lowdose', 'ood-texture']) t.true(PRESET_NAMES.includes(name), name);
   t.is(presetFor(undefined, 'over'), 'steel-over');
   t.is(presetFor(undefined, 'under'), 'steel-under');
   t.is(presetFor('he-bubbles', 'over'), 'he-bubbles');
@@ -35,10 +35,23 @@ test('every preset renders finite images; out-of-domain presets behave as named'
       if (name === 'ood-lowdose') t.true(r.metadata.dose <= 2);
       if (name === 'fe-insitu') t.is(r.metadata.kV, 300);
       if (name === 'steel-faceted') t.true(r.metadata.pixel_size_nm >= 0.5 && r.metadata.pixel_size_nm <= 3);
+      if (name === 'steel-faint') t.true(r.metadata.pixel_size_nm >= 0.1 && r.metadata.pixel_size_nm <= 0.7);
     }
     visibleFraction[name] = tot ? vis / tot : 0;
   }
   t.true(visibleFraction['ood-lowdose']! < visibleFraction['steel-under']!, JSON.stringify(visibleFraction));
+});
+
+test('steel-faint: faint cavities in strong mottle — the same specimens with the mottle and distractors removed have more visible cavities', (t) => {
+  let strong = 0, calm = 0;
+  for (let s = 0; s < 4; s++) {
+    const p = params('steel-faint', 400 + s, 256);
+    p.cavities.densityPerUm2 *= 8; // enough cavities in a 256² frame to count
+    strong += render(p, 400 + s).labels.filter((l) => l.visible).length;
+    const q = { ...p, background: { ...p.background, mottle: 0, bendContours: 0 }, distractors: { ...p.distractors, specksPerUm2: 0, loopsPerUm2: 0, dislocationsPerUm2: 0, precipitatesPerUm2: 0 } };
+    calm += render(q, 400 + s).labels.filter((l) => l.visible).length;
+  }
+  t.true(strong < calm, `visible in strong mottle ${strong}, on a calm foil ${calm}`);
 });
 
 test('steel-faceted: both focus signs, faceted voids from a few px to hundreds of px', (t) => {
