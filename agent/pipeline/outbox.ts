@@ -14,6 +14,7 @@
  *   {"t":"seq","next":N}                        sequence numbers reserved up to N
  *   {"t":"run","key":K,"n"?:N}                  image K is being analysed (crash-loop detection)
  *   {"t":"left","key":K}                        K was given up unfinished at a clean stop (not a crash)
+ *   {"t":"reuse","key":K,"ids":[{topic,msg_id}]} msg_ids a damaged line named for K (kept by compaction until K is redone)
  * Compaction rewrites the file (tmp + fsync + rename) with only what is still needed.
  *
  * Write failures (a full disk, EIO) never leave a torn line behind a later good one: the file
@@ -239,6 +240,7 @@ export class StateStore {
     const lines: Line[] = [{ t: 'seq', next: this.seqReserved }];
     for (const [key, e] of keep) lines.push({ t: 'img', key, at: e.at, msgs: [], ...(e.retry ? { retry: e.retry } : {}) });
     for (const [key, n] of this.runs) lines.push({ t: 'run', key, n });
+    for (const [key, ids] of this.reuse) lines.push({ t: 'reuse', key, ids });
     const msgs = [...this.pending.values()];
     if (msgs.length) lines.push({ t: 'msg', msgs });
     const data = Buffer.from(lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
@@ -410,6 +412,7 @@ export class StateStore {
       case 'img':
         this.done.set(line.key, line.retry ? { at: line.at, retry: line.retry } : { at: line.at });
         this.runs.delete(line.key);
+        this.reuse.delete(line.key);
         if (line.from !== undefined) this.runs.delete(line.from);
         for (const m of line.msgs) this.addLoaded(m);
         break;
@@ -428,6 +431,9 @@ export class StateStore {
         break;
       case 'left':
         this.runs.delete(line.key);
+        break;
+      case 'reuse':
+        if (!this.done.has(line.key)) this.reuse.set(line.key, line.ids);
         break;
     }
   }

@@ -16,7 +16,8 @@ export type Line =
   | { t: 'ack'; ids: string[] }
   | { t: 'seq'; next: number }
   | { t: 'run'; key: string; n?: number }
-  | { t: 'left'; key: string };
+  | { t: 'left'; key: string }
+  | { t: 'reuse'; key: string; ids: { topic: string; msg_id: string }[] };
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -51,6 +52,9 @@ function shapeError(v: Obj): string | null {
       return v.n === undefined || isCount(v.n) ? null : 'run: n is not a positive integer';
     case 'left':
       return isStr(v.key) ? null : 'left: key is not a string';
+    case 'reuse':
+      if (!isStr(v.key)) return 'reuse: key is not a string';
+      return Array.isArray(v.ids) && v.ids.every((x) => isObj(x) && isStr(x.topic) && isStr(x.msg_id)) ? null : 'reuse: ids is not a list of {topic, msg_id}';
     default:
       return `unknown line type ${JSON.stringify(v.t) ?? 'undefined'}`;
   }

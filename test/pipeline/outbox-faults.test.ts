@@ -210,7 +210,14 @@ test('garbage over an image line: reported, and the image is redone under the ms
   t.truthy(warn);
   t.deepEqual(warn!.lines[0].keys, ['b|1|1']);
   t.true(warn!.redone.includes('b|1|1'));
+  s2.compact(60_000); // the damaged line is gone from the log now; what it named is not
   s2.close();
+  const s3 = StateStore.open(d, silentLogger);
+  t.deepEqual(s3.reusableIds('b|1|1'), [{ topic: 'result', msg_id: 'orig-b' }]);
+  s3.recordImage('b|1|1', []);
+  s3.compact(60_000);
+  s3.close();
+  t.deepEqual(StateStore.open(d, silentLogger).reusableIds('b|1|1'), [], 'and forgotten once the image is redone');
 });
 
 test('a torn fragment glued to the next line (written by an older agent) keeps the next line', (t) => {
