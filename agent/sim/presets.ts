@@ -155,9 +155,10 @@ function feInsitu(rng: Rng, size: number): SimParams {
  * Large faceted voids (the 666² micrographs of the paper's repository): truncated octahedra,
  * cuboctahedra and cubes of one grain orientation, 3 px to 400 px across in one image, both
  * focus signs, 0.5–3 nm/px. Thicker foils (100–300 nm, and at least 1.15× the largest void,
- * at most 400 nm) and an absorption length of 100–250 nm (longer with voids > 100 nm) (a strongly diffracting foil loses more electrons per
- * nm), so a 60 nm deficit brightens a void by 1.3–1.8×, as in the real images; mottle up to
+ * at most 400 nm) and an absorption length of 150–300 nm (longer with voids > 100 nm), so a
+ * 60 nm deficit brightens a void by 1.2–1.5×, as in the real images; mottle 0.1–0.3 up to
  * 150 nm; wider, longer dislocations (strain contrast spreads over ~ξ_g/π at low magnification).
+ * Noise, MTF and display levels were set against the real 666² set (docs/sim/stats.md).
  */
 function steelFaceted(rng: Rng, size: number): SimParams {
   const sign = rng.next() < 0.5 ? -1 : 1;
@@ -169,9 +170,17 @@ function steelFaceted(rng: Rng, size: number): SimParams {
   const maxNm = maxPx * p.pixelNm;
   p.background.thicknessNm = Math.min(400, Math.max(rng.uniform(100, 300), 1.15 * maxNm));
   // Longer absorption lengths where the voids are large, so the largest stays ≤ ~3× brighter.
-  p.background.absorptionNm = rng.uniform(100, 250) * Math.max(1, maxNm / 100);
+  p.background.absorptionNm = rng.uniform(150, 300) * Math.max(1, maxNm / 100);
   p.background.mottleLargestNm = 150;
   p.background.mottleSmallestNm = 4;
+  p.background.mottle = rng.uniform(0.1, 0.3);
+  // Low-magnification frames are noisy per pixel (docs/sim/stats.md: the real 666² set has 2× the
+  // power at 0.15–0.5 cycles/px of a 4–30 e⁻/Å² render at 1–3 nm/px): 30–600 electrons per pixel.
+  p.doseEPerA2 = logUniform(rng, 30, 600) / (10 * p.pixelNm) ** 2;
+  p.mtfSigmaPx = rng.uniform(0.3, 0.6);
+  // Their 8-bit exports use more of the grey range (p1 ≈ 40, p99 ≈ 216).
+  const lo8 = Math.round(rng.uniform(10, 70));
+  p.display = { lo8, hi8: Math.min(252, lo8 + Math.round(rng.uniform(150, 220))) };
   p.background.bendContours = rng.next() < 0.5 ? 1 + rng.int(2) : 0;
   const s0 = rng.uniform(1.2, 3.2);
   p.distractors.dislocationWidthNm = [2, 8];

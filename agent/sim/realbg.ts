@@ -13,7 +13,9 @@
  * Noise: B carries its own camera noise, which I = B·C scales by C; Poisson noise would scale
  * by √C, so where C < 1 white noise of variance σ_B²·(C − C²) is added (σ_B: the patch's
  * noise level, from the MAD of pixel − mean of its 4 neighbours); where C > 1 the noise stays
- * slightly high (by √C, ≤ 1.3 for the brightest voids).
+ * slightly high (by √C, ≤ 1.3 for the brightest voids). Most patches then get a fresh
+ * exposure's shot noise (30–1000 e⁻ per pixel) over the whole frame, cavities and texture alike:
+ * the cavity-free backgrounds are cleaner at fine scales than the real cavity images.
  * Labels stay exact: the cavities, their outlines and the visibility rule are those of the
  * simulation; the visibility is judged on B·C against B (the real texture is the clutter, and
  * its noise is inside it, so no shot-noise term is added).
@@ -36,6 +38,12 @@ export interface RealBackgroundParams {
   flip: boolean;
   /** Quarter turns. */
   turns: number;
+  /**
+   * A fresh exposure's shot noise on top (electrons per pixel at the mean level; 0 = none). The
+   * cavity-free backgrounds are cleaner at 0.05–0.5 cycles/px than the real cavity images
+   * (docs/sim/stats.md), so most patches get some.
+   */
+  extraCounts: number;
 }
 
 /** The backgrounds, decoded on first use and kept (the 20 images take ~35 MB as grey floats). */
@@ -90,9 +98,11 @@ export function createBackgroundStore(dir = defaultBackgroundDir()): BackgroundS
   };
 }
 
-/** Draws a patch: any background, 0.5–2 source px per output px, any position, flip and quarter turn. */
+/** Draws a patch: any background, 0.7–3 source px per output px (clipped to the source), any position, flip and quarter turn, extra shot noise. */
 export function drawRealBackground(rng: Rng): RealBackgroundParams {
-  return { pick: rng.next(), scale: Math.exp(rng.uniform(Math.log(0.5), Math.log(2))), fx: rng.next(), fy: rng.next(), flip: rng.next() < 0.5, turns: rng.int(4) };
+  const pick = rng.next(), scale = Math.exp(rng.uniform(Math.log(0.7), Math.log(3))), fx = rng.next(), fy = rng.next(), flip = rng.next() < 0.5, turns = rng.int(4);
+  const extraCounts = rng.next() < 0.25 ? 0 : Math.exp(rng.uniform(Math.log(30), Math.log(1000)));
+  return { pick, scale, fx, fy, flip, turns, extraCounts };
 }
 
 /**
@@ -159,13 +169,18 @@ export function noiseLevel(img: Float32Array, size: number): number {
   return (1.4826 * dev[dev.length >> 1]!) / Math.sqrt(1.25);
 }
 
-/** I = B·C, plus white noise σ²·(C − C²) where C < 0.999 (see the file comment). `contrast` is C. */
-export function composite(rng: Rng, patch: Float32Array, contrast: Float32Array, sigma: number): Float32Array {
+/**
+ * I = B·C, plus white noise σ²·(C − C²) where C < 0.999 (see the file comment), plus the shot
+ * noise of `extraCounts` electrons per pixel at level 1 (variance I/N) when > 0. `contrast` is C.
+ */
+export function composite(rng: Rng, patch: Float32Array, contrast: Float32Array, sigma: number, extraCounts = 0): Float32Array {
   const out = new Float32Array(patch.length);
+  const inv = extraCounts > 0 ? 1 / extraCounts : 0;
   for (let i = 0; i < patch.length; i++) {
     const c = contrast[i]!;
     let v = patch[i]! * c;
     if (c < 0.999 && sigma > 0) v += sigma * Math.sqrt(c - c * c) * rng.fastNormal();
+    if (inv > 0) v += Math.sqrt(Math.max(0, v) * inv) * rng.fastNormal();
     out[i] = v;
   }
   return out;

@@ -132,15 +132,18 @@ function renderOnReal(p: SimParams, seed: number, store: BackgroundStore): Rende
   for (let i = 0; i < contrast.length; i++) contrast[i] = contrast[i]! / free[i]!;
   const { patch, name } = backgroundPatch(store, p.realBackground!, size);
   const sigma = noiseLevel(patch, size);
-  const image = composite(rngs.noise, patch, contrast, sigma);
+  const image = composite(rngs.noise, patch, contrast, sigma, p.realBackground!.extraCounts);
   const clean = new Float32Array(size * size);
   for (let i = 0; i < clean.length; i++) clean[i] = patch[i]! * contrast[i]!;
   const fringeNm = Math.sqrt(wavelengthNm(p.optics.kV * 1000) * Math.abs(p.optics.defocusNm));
-  // The patch's own noise is inside B, so it enters as clutter; no separate shot-noise term.
+  // The patch's own noise is inside B, so it enters as clutter; the shot-noise term is the extra exposure's only.
+  const extra = p.realBackground!.extraCounts;
   const labels = cavities.length ? labelCavities(cavities, {
-    clean, background: patch, width: size, height: size, pixelNm: p.pixelNm, fringeNm, countsPerPixel: 1e12, period: nextPowerOfTwo(size),
+    clean, background: patch, width: size, height: size, pixelNm: p.pixelNm, fringeNm, countsPerPixel: extra > 0 ? extra : 1e12, period: nextPowerOfTwo(size),
   }) : [];
-  const perPixel = sigma > 0 ? 1 / (sigma * sigma) : 1e6;
+  // Equivalent electrons per pixel of the total noise (patch σ² plus 1/extra).
+  const variance = sigma * sigma + (extra > 0 ? 1 / extra : 0);
+  const perPixel = variance > 0 ? 1 / variance : 1e6;
   return { width: size, height: size, image, clean, labels, cavities, metadata: { ...metadataOf(p, seed, perPixel, fringeNm, labels), background: name } };
 }
 

@@ -75,7 +75,7 @@ withData('real-background: the image is the real patch wherever no cavity is, an
     t.true(noiseLevel(patch, size) > 0);
     const fringePx = r.metadata.fringe_nm / p.pixelNm;
     const reach = (c: (typeof r.cavities)[number]): number => c.radiusNm / p.pixelNm + 3 * fringePx + 3 / p.realBackground!.scale + 4;
-    let far = 0, worst = 0;
+    let far = 0, worst = 0, noise2 = 0, level = 0;
     for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
       const near = r.cavities.some((c) => {
         const dx = Math.abs(x + 0.5 - c.cx) % size, dy = Math.abs(y + 0.5 - c.cy) % size;
@@ -84,11 +84,17 @@ withData('real-background: the image is the real patch wherever no cavity is, an
       if (near) continue;
       far++;
       const i = y * size + x;
-      worst = Math.max(worst, Math.abs(r.image[i]! - patch[i]!));
+      worst = Math.max(worst, Math.abs(r.clean[i]! - patch[i]!));
+      noise2 += (r.image[i]! - r.clean[i]!) ** 2;
+      level += r.clean[i]!;
     }
     t.true(far > 1000, `seed ${seed}: ${far} free pixels`);
     // The Fresnel propagator of a strong phase object has weak long tails: 1 % is their bound here.
-    t.true(worst < 1e-2, `seed ${seed}: away from cavities the image departs from the real patch by ${worst}`);
+    t.true(worst < 1e-2, `seed ${seed}: away from cavities the composite departs from the real patch by ${worst}`);
+    // What the image adds there is the extra exposure's shot noise only: variance level/N.
+    const extra = p.realBackground!.extraCounts;
+    const want = extra > 0 ? level / far / extra : 0, got = noise2 / far;
+    t.true(extra > 0 ? Math.abs(got / want - 1) < 0.1 : got === 0, `seed ${seed}: noise variance ${got} for ${want}`);
     for (const l of r.labels.filter((q) => q.visible)) {
       visible++;
       const [bx, by, bw, bh] = l.bbox;
