@@ -78,7 +78,7 @@ function sniffBytes(head: Buffer, size: number, path: string): FormatKind {
   if (size === 0) throw new DecodeError('empty', 'file is empty (still being written?)');
   const kind = sniffFormat(head, extname(path));
   if (kind === 'unknown') {
-    throw new DecodeError(head.length < 16 ? 'truncated' : 'unsupported', `unrecognised content (first bytes ${head.subarray(0, 8).toString('hex')})`);
+    throw new DecodeError(head.length < 16 ? 'truncated' : 'unsupported', 'unrecognised content: not a PNG, JPEG, TIFF, DM3/DM4 or MRC file');
   }
   return kind;
 }
