@@ -1,16 +1,16 @@
 /**
  * Overlays on demand: decodes the image of a recent result (the path came from the agent's
- * own result message, never from a URL), renders it with its detections and keeps the last
+ * own results, checked by own-images.ts, never from a URL or an MQTT message), renders it with its detections and keeps the last
  * few encoded images. Concurrent requests for the same image share one render. Failures
  * are values (a reason for a 404), not exceptions, so a deleted or corrupt file cannot
  * take the server down.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { decodeFile, type DecodeOptions } from '../pipeline/decode.js';
+import { decodeBytes, type DecodeOptions } from '../pipeline/decode.js';
 import type { Frame } from '../types.js';
 import { renderOverlay, type OverlayItem } from './overlay.js';
-import type { OverlaySource } from './state.js';
+import type { OverlaySource } from './own-images.js';
 
 export type OverlayFormat = 'png' | 'jpeg';
 export type OverlayOutcome = { ok: true; body: Buffer; format: OverlayFormat } | { ok: false; reason: string };
@@ -21,8 +21,6 @@ export interface OverlayServiceOptions {
   /** Encoded overlays kept in memory. Default 8. */
   cache?: number;
   decode?: DecodeOptions;
-  /** Injectable for tests; the project's decoder by default. */
-  decodeFile?: (path: string, opts?: DecodeOptions) => Promise<Frame>;
 }
 
 export class OverlayService {
@@ -49,9 +47,11 @@ export class OverlayService {
     try {
       // Acquisition software often rewrites one file name (e.g. "current.tif"): boxes found on
       // the old image must not be drawn on the new one.
-      const sha = createHash('sha256').update(await readFile(src.path)).digest('hex');
+      // The bytes hashed are the bytes decoded: a file swapped in between is never drawn.
+      const bytes = await readFile(src.path);
+      const sha = createHash('sha256').update(bytes).digest('hex');
       if (sha !== src.sha256) return this.fail(src, format, `image ${src.rel} has changed since it was analysed`);
-      frame = await (this.o.decodeFile ?? decodeFile)(src.path, this.o.decode);
+      frame = await decodeBytes(bytes, src.path, this.o.decode);
     } catch (err) {
       return this.fail(src, format, `cannot read image ${src.rel}: ${(err as Error).message}`);
     }

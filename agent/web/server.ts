@@ -7,13 +7,15 @@
  *   GET /app.js, /style.css   its assets
  *   GET /api/state            JSON snapshot: history, latest result, status, alert, info, errors
  *   GET /events               server-sent events: result, status, alert, image-error, availability, info, link
- *   GET /overlay/latest.png   the newest result's image with its detections (.jpg too)
- *   GET /overlay/<sha256>.png the same for one of the last few results
+ *   GET /overlay/latest.png   the newest image this agent analysed, with its detections (.jpg too)
+ *   GET /overlay/<sha256>.png the same for one of the last few
  *
  * Security: binds exactly where `listen` says (bound to loopback, it also only answers
- * requests addressed to a loopback name); no path from a URL is ever used to open a
- * file (assets are a fixed in-memory table, overlays come from paths in result messages);
- * the page renders every string as text, under a strict Content-Security-Policy.
+ * requests addressed to a loopback name); no path from a URL or from an MQTT message is
+ * ever used to open a file (assets are a fixed in-memory table; overlays are drawn only for
+ * images the daemon itself analysed (own-images.ts), whose real path is inside the watch
+ * directory, and only when the bytes still hash to what was analysed); the page renders
+ * every string as text, under a strict Content-Security-Policy.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -26,6 +28,7 @@ import { PACKAGE_ROOT } from '../paths.js';
 import type { DecodeOptions } from '../pipeline/decode.js';
 import type { PublisherOptions } from '../pipeline/publish.js';
 import { OverlayService, type OverlayFormat } from './overlays.js';
+import type { OwnImages } from './own-images.js';
 import { LiveState, type LiveEvent } from './state.js';
 
 export interface WebServerOptions {
@@ -39,10 +42,15 @@ export interface WebServerOptions {
   root: string;
   /** Results kept for the chart (default 500). */
   history?: number;
-  /** Recent results whose overlays can be served (default 8). */
-  overlays?: number;
+  /**
+   * The images this agent analysed (filled by the daemon): the only ones whose overlays are
+   * served. Without it no overlay is served: paths in MQTT results are not trusted.
+   */
+  own?: OwnImages;
   /** Longest side of an overlay in pixels (default 1024). */
   overlayMaxSide?: number;
+  /** A broker that refused the credentials is asked again after this long (default 30 s). */
+  authRetryMs?: number;
   /** Decoder limits/overrides, the daemon's own (so the view decodes what the agent decoded). */
   decode?: DecodeOptions;
   log: Logger;
@@ -70,8 +78,11 @@ const SECURITY_HEADERS = {
 
 export const PAGE_DIR = join(PACKAGE_ROOT, 'agent', 'web', 'page');
 
-/** Open /events streams at most: each is a socket held open. */
-const MAX_STREAMS = 64;
+/** Open /events streams at most: each is a socket held open. A new one closes the oldest. */
+export const MAX_STREAMS = 64;
+
+/** A stream closed to make room asks its browser to come back after this long (SSE `retry`). */
+const EVICTED_RETRY_MS = 60_000;
 
 export class ListenError extends Error {
   override name = 'ListenError';
@@ -101,9 +112,10 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   const loopbackOnly = isLoopbackName(host);
   const log = o.log;
   const assets = loadAssets();
-  const state = new LiveState({ root: o.root, history: o.history ?? 500, overlays: o.overlays ?? 8 });
-  const overlays = new OverlayService({ maxSide: o.overlayMaxSide, cache: 2 * (o.overlays ?? 8), decode: o.decode });
-  const clients = new Set<ServerResponse>();
+  const state = new LiveState({ root: o.root, history: o.history ?? 500 });
+  const overlays = new OverlayService({ maxSide: o.overlayMaxSide, cache: 2 * (o.own?.max ?? 8), decode: o.decode });
+  const clients = new Set<ServerResponse>(); // insertion order: oldest first
+  let evictionLogged = false;
   const broadcast = (ev: LiveEvent | null): void => {
     if (!ev) return;
     const frame = `event: ${ev.event}\ndata: ${JSON.stringify(ev.data)}\n\n`;
@@ -131,7 +143,14 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   };
 
   const openStream = (req: IncomingMessage, res: ServerResponse): void => {
-    if (clients.size >= MAX_STREAMS) return sendJson(res, 503, { error: `too many live streams open (${MAX_STREAMS})` }, { 'retry-after': '10' });
+    // Refusing the newest would let 64 idle sockets lock every browser out: close the oldest.
+    for (const old of clients) {
+      if (clients.size < MAX_STREAMS) break;
+      clients.delete(old);
+      const reason = `more than ${MAX_STREAMS} live views are open: this, the oldest, was closed to make room; it reconnects in ${EVICTED_RETRY_MS / 1000} s (or reload)`;
+      old.end(`retry: ${EVICTED_RETRY_MS}\nevent: evicted\ndata: ${JSON.stringify({ reason })}\n\n`);
+      if (!evictionLogged) { evictionLogged = true; log.warn('too many live view streams: closing the oldest for each new one', { max: MAX_STREAMS }); }
+    }
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     // The browser reconnects by itself after `retry` ms; the page re-reads /api/state on each open.
     res.write(`retry: 2000\nevent: hello\ndata: ${JSON.stringify({ root: o.root })}\n\n`);
@@ -140,9 +159,11 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   };
 
   const serveOverlay = async (res: ServerResponse, sha: string | undefined, format: OverlayFormat, head: boolean): Promise<void> => {
-    const src = state.overlaySource(sha);
-    if (!src) return sendJson(res, 404, { error: sha ? `image ${sha} is not among the last ${o.overlays ?? 8} results` : 'no result received yet' });
-    const out = await overlays.get(src, format);
+    const src = o.own?.source(sha) ?? null;
+    if (!src) return sendJson(res, 404, { error: sha ? `image ${sha} is not among the last ${o.own?.max ?? 0} images this agent analysed` : 'no image analysed by this agent yet' });
+    const where = await o.own!.locate(src);
+    if (!where.ok) return sendJson(res, 404, { error: where.reason, image: src.rel });
+    const out = await overlays.get({ ...src, path: where.path }, format);
     if (!out.ok) return sendJson(res, 404, { error: out.reason, image: src.rel });
     // latest changes with every result; a hash-named overlay never does.
     const cache = sha ? 'private, max-age=3600, immutable' : 'no-cache';
@@ -190,11 +211,16 @@ function subscribe(o: WebServerOptions, state: LiveState, broadcast: (ev: LiveEv
     broadcast(state.setLink(true, null));
   });
   client.on('close', () => broadcast(state.setLink(false, state.snapshot().link.error)));
-  client.on('error', (err) => {
+  client.on('error', (err: Error & { code?: string | number }) => {
     const ev = state.setLink(false, err.message);
     // Once per change, not once per reconnect attempt: wrong credentials would flood the log.
     if (ev) log.warn('live view cannot read the broker; it keeps retrying', { url: o.mqttUrl.replace(/\/\/[^@/]*@/, '//***@'), error: err.message });
     broadcast(ev);
+    // MQTT.js gives up after a refused CONNECT (reconnectOnConnackError is off): ask again
+    // slowly, so fixing the credentials at the broker is enough (and the error then clears).
+    if (typeof err.code === 'number' && err.code !== 0) {
+      setTimeout(() => { if (!client.connected && !client.disconnecting && !client.disconnected) client.reconnect(); }, o.authRetryMs ?? 30_000).unref();
+    }
   });
   client.on('message', (topic, payload) => {
     if (!topic.startsWith(prefix)) return;

@@ -1,8 +1,8 @@
 /**
  * What the live view knows, built only from the agent's MQTT messages: a bounded history of
  * predictions for the chart, the latest status/info/availability, the current alert, recent
- * errors, and the last few results in full (their image paths are the only files the web
- * server will ever read). Each message is reduced to what the page draws, so the page stays
+ * errors. Paths in these messages are shown, never opened: anyone who can publish to the
+ * broker can write them (overlays come from own-images.ts). Each message is reduced to what the page draws, so the page stays
  * small however many detections a result lists.
  */
 
@@ -32,14 +32,6 @@ export interface LatestResult extends HistoryPoint {
   model: string | null;
   inference_ms: number | null;
   total_ms: number | null;
-}
-
-/** A result kept so its overlay can be drawn: where the image is and what was found on it. */
-export interface OverlaySource {
-  sha256: string;
-  path: string;
-  rel: string;
-  items: { box: number[]; score: number }[];
 }
 
 export interface AlertView {
@@ -87,8 +79,6 @@ export interface LiveStateOptions {
   root: string;
   /** Points kept for the chart. */
   history: number;
-  /** Results kept with their image path (overlays can be drawn for these only). */
-  overlays: number;
   /** Errors kept. */
   errors?: number;
 }
@@ -97,7 +87,6 @@ type Msg = Record<string, unknown>;
 
 export class LiveState {
   private readonly history: HistoryPoint[] = [];
-  private readonly sources: OverlaySource[] = [];
   private readonly errors: ErrorView[] = [];
   private latest: LatestResult | null = null;
   private status: Msg | null = null;
@@ -139,12 +128,6 @@ export class LiveState {
     };
   }
 
-  /** The newest result whose overlay can be drawn, or the one with this image hash. */
-  overlaySource(sha256?: string): OverlaySource | null {
-    if (sha256 === undefined) return this.sources[this.sources.length - 1] ?? null;
-    return this.sources.find((s) => s.sha256 === sha256) ?? null;
-  }
-
   private onResult(m: Msg): LiveEvent | null {
     const image = obj(m.image);
     const pred = obj(m.prediction);
@@ -163,15 +146,6 @@ export class LiveState {
       ...point, level: num(interval.level), width: num(image.width) ?? 0, height: num(image.height) ?? 0, precision: num(pred.precision) ?? 0, recall: num(pred.recall) ?? 0,
       ep: str(detector.ep), model: str(detector.model), inference_ms: num(detector.inference_ms), total_ms: num(obj(m.timing_ms).total),
     };
-    const path = str(image.path);
-    if (path) {
-      const items = (Array.isArray(det.items) ? det.items : []).filter(isObject)
-        .map((it) => ({ box: Array.isArray(it.box) ? it.box.map(Number) : [], score: num(it.score) ?? 0 }))
-        .filter((it) => it.box.length === 4 && it.box.every(Number.isFinite));
-      const i = this.sources.findIndex((s) => s.sha256 === sha256);
-      if (i >= 0) this.sources.splice(i, 1);
-      pushBounded(this.sources, { sha256, path, rel: point.rel, items }, this.o.overlays);
-    }
     return { event: 'result', data: this.latest };
   }
 

@@ -17,6 +17,7 @@ import { simulate } from '../../agent/commands/simulate.js';
 import { silentLogger } from '../../agent/log.js';
 import { PACKAGE_ROOT } from '../../agent/paths.js';
 import { startWebServer } from '../../agent/web/server.js';
+import { OwnImages, type OwnResult } from '../../agent/web/own-images.js';
 import { aedes, freePort, waitFor } from '../helpers/broker.js';
 import { alertMsg, availabilityMsg, errorMsg, infoMsg, resultMsg, ROOT, statusMsg, type ResultSpec } from './messages.js';
 
@@ -33,8 +34,7 @@ if (!HAVE_CHROMIUM && REQUIRED) {
 }
 
 /** Simulated, labelled TEM images: their cavity labels stand in for detections. */
-async function labelledImages(): Promise<{ spec: Omit<ResultSpec, 'f1'>; }[]> {
-  const out = mkdtempSync(join(tmpdir(), 'tg-web-e2e-'));
+async function labelledImages(out: string): Promise<{ spec: Omit<ResultSpec, 'f1'>; }[]> {
   const code = await simulate(['--out', out, '--count', '2', '--seed', '11', '--size', '768'], { stdout: () => {}, stderr: () => {} });
   if (code !== 0) throw new Error(`simulate exited ${code}`);
   const coco = JSON.parse(readFileSync(join(out, 'annotations.json'), 'utf8')) as { images: { id: number; file_name: string; width: number; height: number }[]; annotations: { image_id: number; bbox: number[] }[] };
@@ -58,12 +58,15 @@ function f1At(i: number): number {
 
 async function liveView(t: import('ava').ExecutionContext): Promise<void> {
   const { chromium } = await import('playwright-core');
-  const images = await labelledImages();
+  // The images stand for the agent's own results, in its watch directory (the only overlays served).
+  const watchDir = mkdtempSync(join(tmpdir(), 'tg-web-e2e-'));
+  const images = await labelledImages(watchDir);
+  const own = new OwnImages({ max: 8, watchDir: () => watchDir });
   const port = await freePort();
   const broker = await aedes(port);
   t.teardown(() => broker.close());
   const mqttUrl = `mqtt://127.0.0.1:${port}`;
-  const web = await startWebServer({ listen: '127.0.0.1:0', mqttUrl, root: ROOT, log: silentLogger });
+  const web = await startWebServer({ listen: '127.0.0.1:0', mqttUrl, root: ROOT, own, log: silentLogger });
   t.teardown(() => web.close());
   const pub = await mqtt.connectAsync(mqttUrl, { reconnectPeriod: 0 });
   t.teardown(() => pub.endAsync(true));
@@ -75,7 +78,9 @@ async function liveView(t: import('ava').ExecutionContext): Promise<void> {
   const at = (i: number) => new Date(start + i * 45_000);
   const result = (i: number) => {
     const f1 = f1At(i);
-    return resultMsg({ ...images[i % images.length]!.spec, f1, interval: [Math.max(0, f1 - 0.09), Math.min(1, f1 + 0.07)], threshold: 0.6, at: at(i), ep: 'cuda' });
+    const msg = resultMsg({ ...images[i % images.length]!.spec, f1, interval: [Math.max(0, f1 - 0.09), Math.min(1, f1 + 0.07)], threshold: 0.6, at: at(i), ep: 'cuda' });
+    own.record(msg as unknown as OwnResult);
+    return msg;
   };
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   t.teardown(() => browser.close());

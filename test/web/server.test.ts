@@ -7,6 +7,7 @@ import mqtt from 'mqtt';
 import sharp from 'sharp';
 import { silentLogger } from '../../agent/log.js';
 import { parseListen, startWebServer, ListenError, type WebServer } from '../../agent/web/server.js';
+import { OwnImages, type OwnResult } from '../../agent/web/own-images.js';
 import type { Snapshot } from '../../agent/web/state.js';
 import { aedes, freePort, waitFor } from '../helpers/broker.js';
 import { sampleImages } from '../helpers/images.js';
@@ -16,16 +17,23 @@ async function setup(history?: number) {
   const port = await freePort();
   const broker = await aedes(port);
   const mqttUrl = `mqtt://127.0.0.1:${port}`;
-  const web = await startWebServer({ listen: '127.0.0.1:0', mqttUrl, root: ROOT, history, log: silentLogger });
+  const watchDir = mkdtempSync(join(tmpdir(), 'tg-web-watch-'));
+  const own = new OwnImages({ max: 8, watchDir: () => watchDir });
+  const web = await startWebServer({ listen: '127.0.0.1:0', mqttUrl, root: ROOT, history, own, log: silentLogger });
   const pub = await mqtt.connectAsync(mqttUrl, { reconnectPeriod: 0 });
   const publish = (name: string, msg: object, retain = false) => pub.publishAsync(`${ROOT}/${name}`, JSON.stringify(msg), { qos: 1, retain });
+  /** What the daemon does with a result of its own: remember the image, then publish. */
+  const analysed = (msg: Record<string, unknown>) => { own.record(msg as unknown as OwnResult); return publish('result', msg); };
   const state = async (): Promise<Snapshot> => (await fetch(new URL('api/state', web.url))).json() as Promise<Snapshot>;
   await waitFor(async () => (await state()).link.connected, 10_000, 'web server subscribed');
-  return { web, pub, publish, state, close: async () => { await pub.endAsync(true); await web.close(); await broker.close(); } };
+  return { web, pub, publish, analysed, own, watchDir, state, close: async () => { await pub.endAsync(true); await web.close(); await broker.close(); } };
 }
 
-async function realImage(): Promise<Omit<ResultSpec, 'f1' | 'items'>> {
-  const [path] = await sampleImages(1);
+/** A real image copied into dir (the watch directory: overlays are drawn only from there). */
+async function realImage(dir = mkdtempSync(join(tmpdir(), 'tg-web-img-'))): Promise<Omit<ResultSpec, 'f1' | 'items'>> {
+  const [sample] = await sampleImages(1);
+  const path = join(dir, basename(sample!));
+  copyFileSync(sample!, path);
   const meta = await sharp(path!).metadata();
   return { path: path!, rel: `session 1/${basename(path!)}`, sha256: createHash('sha256').update(readFileSync(path!)).digest('hex'), width: meta.width!, height: meta.height! };
 }
@@ -137,10 +145,10 @@ test('overlays: latest and by hash, PNG and JPEG, bounded; unreadable images giv
   t.teardown(s.close);
   const none = await fetch(new URL('overlay/latest.png', s.web.url));
   t.is(none.status, 404);
-  t.regex(((await none.json()) as { error: string }).error, /no result/);
-  const img = await realImage();
+  t.regex(((await none.json()) as { error: string }).error, /no image analysed by this agent yet/);
+  const img = await realImage(s.watchDir);
   const items: ResultSpec['items'] = [{ box: [20, 20, 200, 180], score: 0.95 }, { box: [300, 300, 420, 400], score: 0.3 }];
-  await s.publish('result', resultMsg({ ...img, f1: 0.8, items }));
+  await s.analysed(resultMsg({ ...img, f1: 0.8, items }));
   await waitFor(async () => (await s.state()).history.length === 1, 10_000, 'result in');
   const png = await fetch(new URL('overlay/latest.png', s.web.url));
   t.is(png.status, 200);
@@ -155,9 +163,9 @@ test('overlays: latest and by hash, PNG and JPEG, bounded; unreadable images giv
   t.regex(jpg.headers.get('cache-control')!, /immutable/);
   const unknown = await fetch(new URL(`overlay/${'0'.repeat(64)}.png`, s.web.url));
   t.is(unknown.status, 404);
-  t.regex(((await unknown.json()) as { error: string }).error, /not among the last/);
+  t.regex(((await unknown.json()) as { error: string }).error, /not among the last 8 images this agent analysed/);
 
-  await s.publish('result', resultMsg({ ...img, path: '/nonexistent/gone.png', rel: 'gone.png', sha256: 'a'.repeat(64), f1: 0.5, items }));
+  await s.analysed(resultMsg({ ...img, path: join(s.watchDir, 'gone.png'), rel: 'gone.png', sha256: 'a'.repeat(64), f1: 0.5, items }));
   await waitFor(async () => (await s.state()).history.length === 2, 10_000, 'second result in');
   const gone = await fetch(new URL('overlay/latest.png', s.web.url));
   t.is(gone.status, 404);
@@ -166,10 +174,9 @@ test('overlays: latest and by hash, PNG and JPEG, bounded; unreadable images giv
   t.is((await fetch(new URL(`overlay/${img.sha256}.png`, s.web.url))).status, 200, 'the earlier overlay is still served, the server is fine');
 
   // The acquisition software rewrote the file after analysis: the old boxes must not be drawn on it.
-  const dir = mkdtempSync(join(tmpdir(), 'tg-web-rewrite-'));
-  const current = join(dir, 'current.png');
+  const current = join(s.watchDir, 'current.png');
   copyFileSync(img.path, current);
-  await s.publish('result', resultMsg({ ...img, path: current, rel: 'current.png', sha256: 'b'.repeat(64), f1: 0.5, items }));
+  await s.analysed(resultMsg({ ...img, path: current, rel: 'current.png', sha256: 'b'.repeat(64), f1: 0.5, items }));
   await waitFor(async () => (await s.state()).history.length === 3, 10_000, 'third result in');
   const changed = await fetch(new URL(`overlay/${'b'.repeat(64)}.jpg`, s.web.url));
   t.is(changed.status, 404);

@@ -2,7 +2,7 @@ import test from 'ava';
 import { LiveState } from '../../agent/web/state.js';
 import { alertMsg, resultMsg, ROOT, statusMsg } from './messages.js';
 
-const state = () => new LiveState({ root: ROOT, history: 3, overlays: 2 });
+const state = () => new LiveState({ root: ROOT, history: 3 });
 const result = (sha: string, f1: number) => resultMsg({ path: `/d/${sha}.png`, rel: `${sha}.png`, sha256: sha.repeat(64).slice(0, 64), width: 8, height: 8, f1, items: [{ box: [0, 0, 4, 4], score: 0.7 }] });
 
 test('started mid-alert: the retained status stands in until an alert message arrives', (t) => {
@@ -33,13 +33,10 @@ test('an end for another alert does not clear the current one', (t) => {
   t.is(s.snapshot().lastEnded!.alert_id, 'a');
 });
 
-test('bounded history and overlay sources; garbage is ignored', (t) => {
+test('bounded history; garbage is ignored', (t) => {
   const s = state();
   for (const [i, sha] of ['a', 'b', 'c', 'd'].entries()) t.truthy(s.ingest('result', result(sha, i / 10)));
   t.deepEqual(s.snapshot().history.map((p) => p.rel), ['b.png', 'c.png', 'd.png']);
-  t.is(s.overlaySource()!.rel, 'd.png');
-  t.is(s.overlaySource('c'.repeat(64))!.rel, 'c.png');
-  t.is(s.overlaySource('a'.repeat(64)), null, 'only the last two keep their image path');
   for (const junk of [null, 42, 'text', [], { prediction: { f1: 'high' } }, { image: { sha256: 'short' }, prediction: { f1: 0.5 } }]) t.is(s.ingest('result', junk), null);
   t.is(s.ingest('digest', { images: 3 }), null, 'topics the page does not show');
   t.is(s.ingest('alert', { state: 'bogus' }), null);

@@ -71,10 +71,12 @@ function renderHeader() {
   setPill('pill-agent', `agent: ${a || '—'}`, a === 'online' ? 'ok' : a ? 'bad' : '');
   const l = view.link;
   setPill('pill-broker', l ? (l.connected ? 'broker: connected' : 'broker: disconnected') : 'broker: —', l ? (l.connected ? 'ok' : 'bad') : '');
-  if (l && !l.connected && l.error) $('pill-broker').title = `Broker error: ${l.error}`;
+  // Cleared once connected: an old "Not authorized" must not outlive the fix.
+  $('pill-broker').title = l && !l.connected && l.error ? `Broker error: ${l.error}` : '';
   const s = view.stream;
-  const streamText = { live: 'stream: live', reconnecting: 'stream: reconnecting…', closed: 'stream: closed (reload the page)' }[s] || 'stream: connecting…';
+  const streamText = { live: 'stream: live', reconnecting: 'stream: reconnecting…', closed: 'stream: closed (reload the page)', evicted: 'stream: paused (too many open views)' }[s] || 'stream: connecting…';
   setPill('pill-stream', streamText, s === 'live' ? 'ok' : s === 'closed' ? 'bad' : 'warn');
+  $('pill-stream').title = s === 'evicted' && view.evicted ? view.evicted : '';
   document.title = `${view.alert ? '⚠ ' : ''}temguard${inst ? ' · ' + inst : ''}`;
 }
 
@@ -344,7 +346,9 @@ async function refresh() {
 function connect() {
   const es = new EventSource('/events');
   es.addEventListener('open', () => { view.stream = 'live'; renderHeader(); refresh(); });
-  es.addEventListener('error', () => { view.stream = es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'; renderHeader(); });
+  es.addEventListener('error', () => { if (view.stream !== 'evicted') view.stream = es.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting'; renderHeader(); });
+  // The server closes the oldest stream when too many are open; the browser retries later by itself.
+  es.addEventListener('evicted', (ev) => { try { view.evicted = JSON.parse(ev.data).reason; } catch { view.evicted = null; } view.stream = 'evicted'; renderHeader(); });
   for (const [name, fn] of Object.entries(HANDLERS)) {
     es.addEventListener(name, (ev) => {
       try {
