@@ -10,7 +10,7 @@
  *   4. shot noise for the dose, then the detector MTF (noise.ts)
  *   5. labels from the noise-free image after the MTF (labels.ts), judged against the same
  *      specimen rendered without its cavities (same streams, so the same background)
- * The optics run on the next power-of-two grid n ≥ size; the image is its top-left size² crop.
+ * The optics run on a power-of-two grid n ≥ size (gridSize); the image is its top-left size² crop.
  * Independent random streams (forks of the seed's stream) feed the specimen, the
  * distractors, the background and the noise, so e.g. changing the dose changes only the noise.
  */
@@ -65,6 +65,16 @@ export interface RenderResult {
   metadata: SimMetadata;
 }
 
+/**
+ * The periodic optics grid: the next power of two ≥ size, or ≥ size + the largest void when
+ * voids larger than size/8 are drawn, so that a large void cut by one edge of the frame does
+ * not reappear at the opposite edge (small cavities may: they are labelled on both sides).
+ */
+export function gridSize(p: SimParams): number {
+  const v = p.cavities.voids;
+  return nextPowerOfTwo(v && v.maxPx > p.size / 8 ? p.size + Math.ceil(v.maxPx) : p.size);
+}
+
 export function nextPowerOfTwo(n: number): number {
   let p = 1;
   while (p < n) p <<= 1;
@@ -105,7 +115,7 @@ export function render(p: SimParams, seed: number, env: RenderEnv = {}): RenderR
   // The expected camera image without shot noise is the blurred intensity: labels are judged
   // on what the detector can resolve.
   gaussianBlur(clean, size, size, p.mtfSigmaPx);
-  const period = nextPowerOfTwo(size);
+  const period = gridSize(p);
   const labels = cavities.length ? labelCavities(cavities, {
     clean, background: cavityFree(p, seed), width: size, height: size, pixelNm: p.pixelNm, fringeNm, countsPerPixel: perPixel, period,
   }) : [];
@@ -139,7 +149,7 @@ function renderOnReal(p: SimParams, seed: number, store: BackgroundStore): Rende
   // The patch's own noise is inside B, so it enters as clutter; the shot-noise term is the extra exposure's only.
   const extra = p.realBackground!.extraCounts;
   const labels = cavities.length ? labelCavities(cavities, {
-    clean, background: patch, width: size, height: size, pixelNm: p.pixelNm, fringeNm, countsPerPixel: extra > 0 ? extra : 1e12, period: nextPowerOfTwo(size),
+    clean, background: patch, width: size, height: size, pixelNm: p.pixelNm, fringeNm, countsPerPixel: extra > 0 ? extra : 1e12, period: gridSize(p),
   }) : [];
   // Equivalent electrons per pixel of the total noise (patch σ² plus 1/extra).
   const variance = sigma * sigma + (extra > 0 ? 1 / extra : 0);
@@ -194,7 +204,7 @@ function scratchFor(n: number): { re: Float64Array; im: Float64Array; phase: Flo
 
 /** Steps 1–3 of the file comment; returns the noise-free size² crop. */
 function imageSpecimen(p: SimParams, cavities: Cavity[], rngDistract: Rng, rngBack: Rng): Float32Array {
-  const n = nextPowerOfTwo(p.size);
+  const n = gridSize(p);
   const sigma = interactionConstant(p.optics.kV * 1000);
   const { re, im, phase, mu } = scratchFor(n);
   const obj = { n, phase, mu };

@@ -124,9 +124,8 @@ test('focus sign on a faceted void: under-focus puts a dark fringe outside its w
     let out = 0, inn = 0, deep = 0, far = 0, nO = 0, nI = 0, nD = 0, nF = 0;
     for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
       const dx = x + 0.5 - cx, dy = y + 0.5 - cy;
-      // Distances along the cube's edge directions (the grid is periodic: wrap to ±size/2).
-      const wx = dx - size * Math.round(dx / size), wy = dy - size * Math.round(dy / size);
-      const u = Math.abs(wx * cT + wy * sT), w = Math.abs(-wx * sT + wy * cT);
+      // Distances along the cube's edge directions (a 60 px void gets a padded grid: no wrap-around).
+      const u = Math.abs(dx * cT + dy * sT), w = Math.abs(-dx * sT + dy * cT);
       const m = Math.max(u, w), side = Math.min(u, w);
       const v = image[y * size + x]!;
       if (m > 3 * halfPx) { far += v; nF++; continue; }
