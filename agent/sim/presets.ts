@@ -207,12 +207,14 @@ function steelFaceted(rng: Rng, size: number): SimParams {
 }
 
 /**
- * Simulated cavities on real texture (realbg.ts): half the images take the steel session's
- * voids (2–20 nm, spheres and rounded polygons, either focus), half the faceted voids of
- * steel-faceted; the background is a crop of one of the real cavity-free micrographs.
+ * Simulated cavities on real texture (realbg.ts): 40 % of the images take the steel session's
+ * voids (2–20 nm, spheres and rounded polygons, either focus), 40 % the faceted voids of
+ * steel-faceted, 20 % the dense small bubbles of he-bubbles (either focus); the background is a
+ * crop of one of the real cavity-free micrographs.
  */
 function realBackground(rng: Rng, size: number): SimParams {
-  const p = rng.next() < 0.5 ? steel(rng, rng.next() < 0.5 ? -1 : 1, 'real-background', size) : steelFaceted(rng, size);
+  const u = rng.next(), sign = rng.next() < 0.5 ? -1 : 1;
+  const p = u < 0.4 ? steel(rng, sign, 'real-background', size) : u < 0.8 ? steelFaceted(rng, size) : heBubbles(rng, size, sign);
   p.preset = 'real-background';
   p.realBackground = drawRealBackground(rng);
   return p;
