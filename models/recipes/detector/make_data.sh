@@ -9,8 +9,8 @@ DATA=${1:-/tmp/temguard-detector-data}
 NTRAIN=${2:-50}
 NVAL=${3:-12}
 SIZE=${4:-512}
-TRAIN_PRESETS="steel-under steel-over he-bubbles fe-insitu he-bubbles-over"
-VAL_PRESETS="steel-under steel-over he-bubbles fe-insitu ood-empty ood-defocus ood-lowdose ood-texture he-bubbles-over"
+TRAIN_PRESETS="steel-under steel-over he-bubbles fe-insitu he-bubbles-over steel-faceted"
+VAL_PRESETS="steel-under steel-over he-bubbles fe-insitu ood-empty ood-defocus ood-lowdose ood-texture he-bubbles-over steel-faceted"
 mkdir -p "$DATA"
 make() { # split preset count seed
   local dir="$DATA/$1-$2"
