@@ -1,129 +1,154 @@
 /**
- * The agent's own cost per image, beside a Python lab script doing the same work in the
- * same run (PIL decode, sha256, numpy features, scikit-learn forest): everything but the
- * detector's inference, which is the model's cost, not the agent's (bench/detect.bench.ts
- * times that). Then memory over 1000 images through the whole pipeline, inference included,
- * to show no growth. Prints ratios; asserts nothing.
+ * The agent's own cost per image, beside a Python lab script doing the same work around the
+ * same network in the same run (bench/lab_reference.py): everything but `session.run`, so the
+ * detect stage's pre- and post-processing (normalisation, windows, pyramid, components, merge)
+ * counts as overhead. On every real image of ../shared/data/tem (or a synthetic 1024² PNG
+ * without it) and a 4096² 16-bit TIFF. Then peak RSS of `temguard predict` on large frames
+ * (a child process each, inference included), and memory over 1000 frames of mixed sizes
+ * through the whole pipeline, to show it flat. Prints ratios; asserts nothing.
  *
- *   npm run bench -- pipeline            (TEMGUARD_BENCH_IMAGES=N to change the 1000)
+ *   npm run bench -- pipeline       (TEMGUARD_BENCH_IMAGES=N for the 1000, TEMGUARD_BENCH_REPS for 5)
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
 import sharp from 'sharp';
+import { percentileRange } from '../agent/adapters/normalise.js';
+import { unetParams } from '../agent/adapters/unet.js';
+import { decodeOptions, detectorOptions } from '../agent/config/derived.js';
+import { loadConfig } from '../agent/config/load.js';
 import { silentLogger } from '../agent/log.js';
-import { analyseImage } from '../agent/pipeline/analyse.js';
-import { createDetector, DEFAULT_MODEL_PATH, type Detector } from '../agent/pipeline/detect.js';
+import { analyseImage, type AnalyseDeps } from '../agent/pipeline/analyse.js';
+import { decodeFile } from '../agent/pipeline/decode.js';
+import { createDetector, DEFAULT_MODEL_PATH } from '../agent/pipeline/detect.js';
 import { DEFAULT_FOREST_PATH, loadForest } from '../agent/pipeline/forest.js';
 import { StateStore } from '../agent/pipeline/outbox.js';
 import { envelope } from '../agent/pipeline/payloads.js';
+import { copyCore, fillWindow, planTiles } from '../agent/pipeline/tiles.js';
 import { PACKAGE_ROOT } from '../agent/paths.js';
 
 const N_MEM = Number(process.env.TEMGUARD_BENCH_IMAGES ?? 1000);
+const REPS = Number(process.env.TEMGUARD_BENCH_REPS ?? 5);
+const PY = '/usr/bin/python3';
 const dir = mkdtempSync(join(tmpdir(), 'tg-bench-'));
-const realPng = join(PACKAGE_ROOT, '..', 'shared', 'data', 'tem', '100dpa Voids2 over 512.png');
+const TEM = join(PACKAGE_ROOT, '..', 'shared', 'data', 'tem');
+const BIG = join(PACKAGE_ROOT, '..', 'shared', 'data', 'tem-unlabelled', '800H-H07_0068.png');
 
-/** A 1024² 8-bit PNG: the real TEM image when ../shared exists, else a textured synthetic one. */
-async function image1024(): Promise<string> {
-  if (existsSync(realPng)) return realPng;
+const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
+
+/** The real cavity images, or a textured synthetic 1024² PNG when ../shared is absent. */
+async function realImages(): Promise<string[]> {
+  if (existsSync(TEM)) return readdirSync(TEM).filter((f) => /\.(png|jpe?g)$/i.test(f)).sort().map((f) => join(TEM, f));
   const w = 1024, px = Buffer.alloc(w * w);
   for (let i = 0; i < px.length; i++) px[i] = 128 + 60 * Math.sin(i / 37) * Math.cos(i / 1500) + ((i * 2654435761) % 23);
   const p = join(dir, 'synthetic-1024.png');
   await sharp(px, { raw: { width: w, height: w, channels: 1 } }).png().toFile(p);
-  return p;
+  return [p];
 }
 
+/** A 4096² uncompressed 16-bit TIFF: a real 1024² cavity image tiled 4x4 (as a camera frame of that field would look), else a synthetic texture. */
 async function image4096(): Promise<string> {
   const w = 4096, px = new Uint16Array(w * w);
-  for (let i = 0; i < px.length; i++) px[i] = 20000 + 8000 * Math.sin(i / 53) + ((i * 2654435761) % 997);
-  const p = join(dir, 'synthetic-4096-16bit.tif');
-  // A Uint16Array (not a Buffer) tells sharp the raw samples are 16-bit.
-  await sharp(px, { raw: { width: w, height: w, channels: 1 } }).toColourspace('grey16').tiff({ compression: 'none' }).toFile(p); // sharp's default TIFF compression is JPEG (8-bit)
+  const src = join(TEM, '1 39K.png');
+  if (existsSync(src)) {
+    const { data } = await sharp(src).greyscale().resize(1024, 1024).raw().toBuffer({ resolveWithObject: true });
+    for (let y = 0; y < w; y++) for (let x = 0; x < w; x++) px[y * w + x] = 3000 + 200 * data[(y % 1024) * 1024 + (x % 1024)]!;
+  } else {
+    for (let i = 0; i < px.length; i++) px[i] = 20000 + 8000 * Math.sin(i / 53) + ((i * 2654435761) % 997);
+  }
+  const p = join(dir, 'frame-4096-16bit.tif');
+  // A Uint16Array (not a Buffer) tells sharp the raw samples are 16-bit; sharp's default TIFF compression is JPEG (8-bit).
+  await sharp(px, { raw: { width: w, height: w, channels: 1 } }).toColourspace('grey16').tiff({ compression: 'none' }).toFile(p);
   return p;
 }
 
-/** A detector that returns the real detector's detections for this image without running it again. */
-function replay(real: Detector, dets: Awaited<ReturnType<Detector['detect']>>): Detector {
-  return { ...real, model: real.model, ep: real.ep, detect: async () => ({ ...dets, inferenceMs: 0 }), close: async () => {} };
-}
-
-function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; }
-
-const PY_REFERENCE = String.raw`
-import sys, time, hashlib, json, numpy as np
-from PIL import Image
-from sklearn.ensemble import RandomForestRegressor
-path, reps = sys.argv[1], int(sys.argv[2])
-dets = json.load(open(sys.argv[3]))
-rng = np.random.default_rng(0)
-X = rng.random((800, 8)); y = rng.random(800)
-rf = RandomForestRegressor(n_estimators=100, min_samples_leaf=3, random_state=0).fit(X, y)
-def features(d, w, h):
-    s = np.array([x['score'] for x in d]) if d else np.zeros(0)
-    a = np.array([(x['box'][2]-x['box'][0])*(x['box'][3]-x['box'][1]) for x in d]) if d else np.zeros(0)
-    n = len(s); bins = np.digitize(s, np.arange(0.1, 1.0, 0.1)) if n else []
-    counts = [float(np.sum(bins == k)) / n if n else 0.0 for k in range(1, 10)]
-    return counts + [a.sum()/(w*h) if n else 0, s.mean() if n else 0, s.std() if n else 0, (a/(w*h)).mean() if n else 0, (a/(w*h)).std() if n else 0, n, (a*s).sum()/a.sum() if n and a.sum() else 0]
-times = []
-for _ in range(reps):
-    t0 = time.perf_counter()
-    raw = open(path, 'rb').read(); h = hashlib.sha256(raw).hexdigest()
-    im = np.asarray(Image.open(path).convert('F'), dtype=np.float32)
-    f = features(dets, im.shape[1], im.shape[0])
-    p = rf.predict(np.array([f[:8]]))[0]
-    json.dumps({'sha256': h, 'features': f, 'f1': float(p)})
-    times.append((time.perf_counter() - t0) * 1000)
-times.sort(); print(json.dumps({'median_ms': times[len(times)//2]}))
-`;
-
-async function overhead(detector: Detector, forest: Awaited<ReturnType<typeof loadForest>>, path: string, label: string, reps: number): Promise<void> {
-  const first = await analyseImage(path, 'bench', { detector, forest, decode: {}, maxItems: 500 });
-  const dets = await detector.detect(await (await import('../agent/pipeline/decode.js')).decodeFile(path));
-  const fake = replay(detector, dets);
-  const store = StateStore.open(mkdtempSync(join(dir, 'state-')), silentLogger);
-  const stages: Record<string, number[]> = { read: [], decode: [], features: [], forest: [], record: [], total: [] };
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    const r = await analyseImage(path, 'bench', { detector: fake, forest, decode: {}, maxItems: 500 });
-    const t1 = performance.now();
-    const payload = envelope('result', store.nextSeq(), 'bench', r);
-    store.recordImage(`bench-${label}-${i}`, [{ topic: 'result', msg_id: payload.msg_id, seq: payload.seq, payload }]);
-    store.ack([payload.msg_id]);
-    const t2 = performance.now();
-    for (const k of ['read', 'decode', 'features', 'forest'] as const) stages[k]!.push(r.timing_ms[k]);
-    stages.record!.push(t2 - t1);
-    stages.total!.push(t2 - t0);
+/** The network's level-0 probability map of one image (windowed, like the agent), written raw for the lab script. */
+async function probMap(session: InferenceSession, path: string): Promise<{ prob: string; width: number; height: number; pw: number; ph: number }> {
+  const f = await decodeFile(path);
+  const p = unetParams({ inputNames: session.inputNames, outputNames: session.outputNames, metadata: {} });
+  const { offset, gain } = percentileRange(f.data, 1, 99);
+  const plan = planTiles(f.width, f.height, 960, 64, p.stride);
+  const map = new Float32Array(f.width * f.height);
+  const input = new Float32Array(plan.width * plan.height);
+  for (const t of plan.tiles) {
+    fillWindow(f.data, f.width, f.height, t, input, plan.width, plan.height, offset, gain);
+    const out = await session.run({ [p.input]: new Tensor('float32', input, [1, 1, plan.height, plan.width]) });
+    copyCore(out[p.output]!.data as Float32Array, plan.width, t, map, f.width);
   }
-  store.close();
-  const detsFile = join(dir, 'dets.json');
-  writeFileSync(detsFile, JSON.stringify(dets.detections.map((d) => ({ box: d.box, score: d.score }))));
-  const py = spawnSync('/usr/bin/python3', ['-c', PY_REFERENCE, path, String(reps), detsFile], { encoding: 'utf8' });
-  const pyMs = py.status === 0 ? (JSON.parse(py.stdout.trim().split('\n').pop()!) as { median_ms: number }).median_ms : NaN;
-  const ours = median(stages.total!);
-  console.log(`\n### ${label}: ${first.image.width}x${first.image.height} ${first.image.dtype}, ${first.detections.count} detections (inference ${first.detector.inference_ms} ms, not counted)`);
-  console.log('| stage | median ms |\n|---|---|');
-  for (const [k, v] of Object.entries(stages)) console.log(`| ${k} | ${median(v).toFixed(2)} |`);
-  console.log(`agent overhead (read+hash, decode, features, forest, envelope, fsynced journal/outbox line): ${ours.toFixed(2)} ms`);
-  console.log(Number.isFinite(pyMs)
-    ? `Python lab script (PIL + hashlib + numpy features + sklearn forest, same image, same run): ${pyMs.toFixed(2)} ms -> temguard/python = ${(ours / pyMs).toFixed(2)}x`
-    : `Python reference unavailable (/usr/bin/python3 with PIL, numpy, sklearn): ${py.stderr.slice(0, 200)}`);
+  const file = join(dir, `${basename(path)}.prob`);
+  writeFileSync(file, Buffer.from(map.buffer));
+  const pad = (n: number): number => Math.ceil(n / 16) * 16;
+  return { prob: file, width: f.width, height: f.height, pw: pad(f.width), ph: pad(f.height) };
 }
 
-async function memory(detector: Detector, forest: Awaited<ReturnType<typeof loadForest>>): Promise<void> {
-  const p = join(dir, 'mem-512.png');
-  await sharp(await image1024()).resize(512, 512).greyscale().png().toFile(p);
+async function overhead(deps: AnalyseDeps, images: string[], threshold: number): Promise<void> {
+  const session = await InferenceSession.create(deps.detector.model.path, { intraOpNumThreads: 2 });
+  const jobs: Record<string, unknown>[] = [];
+  const ours: Record<string, { ms: number; detect: number; size: string; n: number; levels: number }> = {};
+  for (const path of images) {
+    const name = basename(path);
+    const runs: number[] = [];
+    const pre: number[] = [];
+    let last;
+    for (let i = 0; i <= REPS; i++) {
+      last = await analyseImage(path, 'bench', deps);
+      if (i === 0) continue; // warm-up
+      runs.push(last.timing_ms.total - last.timing_ms.inference);
+      pre.push(last.timing_ms.detect_pre + last.timing_ms.detect_post);
+    }
+    ours[name] = { ms: median(runs), detect: median(pre), size: `${last!.image.width}x${last!.image.height} ${last!.image.dtype}`, n: last!.detections.count, levels: last!.detector.levels ?? 1 };
+    jobs.push({ name, path, threshold, min_area: 6, ...(await probMap(session, path)) });
+  }
+  await session.release();
+  const jobsFile = join(dir, 'jobs.json');
+  writeFileSync(jobsFile, JSON.stringify(jobs));
+  const py = spawnSync(PY, [join(PACKAGE_ROOT, 'bench', 'lab_reference.py'), jobsFile, String(REPS)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const lab: Record<string, number> = py.status === 0 ? JSON.parse(py.stdout.trim().split('\n').pop()!) : {};
+  if (py.status !== 0) console.log(`Python lab script unavailable (${PY} with PIL, numpy, scipy, sklearn): ${py.stderr.slice(-300)}`);
+  console.log(`\n### per-image time outside session.run (median of ${REPS}; detect pre+post included)`);
+  console.log('| image | size | detections | levels | temguard ms | of which detect pre+post | Python lab ms | ratio |\n|---|---|---|---|---|---|---|---|');
+  const ratios: number[] = [];
+  for (const [name, o] of Object.entries(ours)) {
+    const l = lab[name];
+    if (l) ratios.push(o.ms / l);
+    console.log(`| ${name} | ${o.size} | ${o.n} | ${o.levels} | ${o.ms.toFixed(1)} | ${o.detect.toFixed(1)} | ${l ? l.toFixed(1) : 'n/a'} | ${l ? (o.ms / l).toFixed(2) : ''} |`);
+  }
+  const small = Object.entries(ours).filter(([n]) => !n.startsWith('frame-4096'));
+  console.log(`median over ${small.length} real images: temguard ${median(small.map(([, o]) => o.ms)).toFixed(1)} ms, lab ${lab[small[0]![0]] ? median(small.map(([n]) => lab[n]!)).toFixed(1) : 'n/a'} ms; median ratio ${ratios.length ? median(ratios).toFixed(2) : 'n/a'}x`);
+}
+
+/** Peak RSS of a one-shot `temguard predict` (its own process, inference included). */
+function peakRss(path: string): string {
+  const cli = join(PACKAGE_ROOT, 'dist', 'agent', 'cli.js');
+  const args = existsSync(cli) ? [cli] : ['--import', 'tsx', join(PACKAGE_ROOT, 'agent', 'cli.ts')];
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args, 'predict', path], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) return `failed: ${r.stderr.slice(-200)}`;
+  const kb = Number(r.stderr.trim().split('\n').pop());
+  const res = JSON.parse(r.stdout) as { detections: { count: number }; detector: { levels?: number; windows?: number } };
+  return `${(kb / 1024).toFixed(0)} MiB peak RSS, ${((performance.now() - t0) / 1000).toFixed(1)} s wall, ${res.detections.count} detections, ${res.detector.levels ?? 1} levels, ${res.detector.windows ?? 1} windows`;
+}
+
+/** 1000 frames cycling through 256² .. 2048² (a 4096² one every 250) through the whole pipeline. */
+async function memory(deps: AnalyseDeps, src: string, big: string): Promise<void> {
+  const sizes = [256, 512, 768, 1024, 1536, 2048];
+  const files = await Promise.all(sizes.map(async (s) => { const p = join(dir, `mem-${s}.png`); await sharp(src).greyscale().resize(s, s).png().toFile(p); return p; }));
   const store = StateStore.open(mkdtempSync(join(dir, 'state-mem-')), silentLogger);
   const gc = (globalThis as { gc?: () => void }).gc;
   const rows: string[] = [];
   let base = 0;
+  let peak = 0;
   const t0 = performance.now();
   for (let i = 1; i <= N_MEM; i++) {
-    const r = await analyseImage(p, `m${i}`, { detector, forest, decode: {}, maxItems: 500 });
+    const path = i % 250 === 0 ? big : files[i % files.length]!;
+    const r = await analyseImage(path, `m${i}`, deps);
     const payload = envelope('result', store.nextSeq(), 'bench', r);
     store.recordImage(`m${i}`, [{ topic: 'result', msg_id: payload.msg_id, seq: payload.seq, payload }]);
     store.ack([payload.msg_id]);
+    peak = Math.max(peak, process.memoryUsage().rss);
     if (i % Math.max(1, Math.floor(N_MEM / 5)) === 0 || i === 50) {
       gc?.();
       const m = process.memoryUsage();
@@ -133,18 +158,23 @@ async function memory(detector: Detector, forest: Awaited<ReturnType<typeof load
   }
   const end = process.memoryUsage().rss;
   store.close();
-  console.log(`\n### memory over ${N_MEM} images (512², full pipeline incl. inference, ${((performance.now() - t0) / N_MEM).toFixed(1)} ms/image)`);
-  console.log('| images | rss MiB | heap MiB | external MiB |\n|---|---|---|---|');
+  console.log(`\n### memory over ${N_MEM} frames of ${sizes.join('/')}² and a 4096² every 250 (full pipeline incl. inference, ${((performance.now() - t0) / N_MEM).toFixed(0)} ms/frame)`);
+  console.log('| frames | rss MiB | heap MiB | external MiB |\n|---|---|---|---|');
   console.log(rows.join('\n'));
-  console.log(`rss growth from image 50 to ${N_MEM}: ${((end - base) / 2 ** 20).toFixed(1)} MiB (${((end / base - 1) * 100).toFixed(1)}%)`);
+  console.log(`rss growth from frame 50 to ${N_MEM}: ${((end - base) / 2 ** 20).toFixed(1)} MiB; highest rss seen ${(peak / 2 ** 20).toFixed(0)} MiB`);
 }
 
+const cfg = loadConfig({});
 const modelPath = existsSync(DEFAULT_MODEL_PATH) ? DEFAULT_MODEL_PATH : join(PACKAGE_ROOT, 'test', 'fixtures', 'onnx', 'unet-fixture.onnx');
-const detector = await createDetector({ modelPath, providers: ['cpu'] }, silentLogger);
+const detector = await createDetector({ ...detectorOptions(cfg), modelPath, providers: ['cpu'], threads: 2 }, silentLogger);
 const forest = await loadForest(process.env.TEMGUARD_FOREST_MODEL ?? DEFAULT_FOREST_PATH, { threshold: 0.5 });
-console.log(`detector ${detector.model.name}, forest ${forest.manifest.name}`);
-// Memory first: the 4096² inference below grows onnxruntime's arena for the rest of the process.
-await memory(detector, forest);
-await overhead(detector, forest, await image1024(), '1024² 8-bit PNG', 30);
-await overhead(detector, forest, await image4096(), '4096² 16-bit TIFF', 5);
+const deps: AnalyseDeps = { detector, forest, decode: decodeOptions(cfg), maxItems: 500 };
+console.log(`detector ${detector.model.name} (tile ${cfg.detector.tile}, margin ${cfg.detector.tile_margin}, max object ${cfg.detector.max_object_px} px), forest ${forest.manifest.name}, 2 threads`);
+const images = await realImages();
+const big4096 = await image4096();
+await overhead(deps, [...images, big4096], Number(detector.model.metadata['temguard.threshold'] ?? 0.5));
+console.log('\n### peak RSS of `temguard predict`, inference included (decode.memory_budget_mb ' + cfg.decode.memory_budget_mb + ')');
+console.log(`- 4096² 16-bit TIFF: ${peakRss(big4096)}`);
+if (existsSync(BIG)) console.log(`- real 4008x2672 8-bit PNG (${basename(BIG)}): ${peakRss(BIG)}`);
+await memory(deps, images[0]!, big4096);
 await detector.close();
