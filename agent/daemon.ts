@@ -36,6 +36,7 @@ import { WorkQueue, type Retry } from './pipeline/queue.js';
 import { startSchedules } from './pipeline/schedule.js';
 import { imageKey, scanDir, startWatcher, type ImageFile, type WatchOptions, type Watcher } from './pipeline/watch.js';
 import { VERSION } from './version.js';
+import { OwnImages } from './web/own-images.js';
 
 export interface DaemonDeps {
   log: Logger;
@@ -112,6 +113,7 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
   let detector: Detector | null = null;
   let forest: Forest | null = null;
   let modelError: string | null = null;
+  let watchProblem: string | null = null; // the watch directory vanished: nothing comes in until it is back
   let watchDir = '';
   const queueRef: { q?: WorkQueue<ImageFile> } = {};
   const alerts = new AlertTracker({ enterAfter: cfg.alert.enter_after, exitAfter: cfg.alert.exit_after, updateEvery: cfg.alert.update_every });
@@ -122,7 +124,7 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
     forest: forest ? { path: forest.path, name: forest.manifest.name, sha256: forest.sha256, features: forest.features, ...(detector ? { pairing: checkPairing(detector, forest) } : {}) } : null,
     model_error: modelError, config: redact(cfg),
   });
-  const degradedReason = (): string | null => modelError ?? (store.writeError ? `state log not writable (${store.writeError}): image intake paused until writes succeed` : null);
+  const degradedReason = (): string | null => modelError ?? watchProblem ?? (store.writeError ? `state log not writable (${store.writeError}): image intake paused until writes succeed` : null);
   const status = (): Record<string, unknown> => envelope('status', store.retainedSeq(), instrument, {
     state: degradedReason() ? 'degraded' : 'running', reason: degradedReason(),
     queue: { depth: queueRef.q?.depth ?? 0, busy: queueRef.q?.busy ?? false, capacity: cfg.queue.capacity },
@@ -143,11 +145,13 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
   stopping.push(() => publisher.stop(availability('stopped'), 5000));
 
   // 2b. The live view: a web page that follows the same topics as any other dashboard.
+  // Overlays are drawn only for images this agent analysed (never for paths read off MQTT).
+  const own = cfg.http.listen ? new OwnImages({ max: 8, watchDir: () => watchDir || null }) : null;
   if (cfg.http.listen) {
     const { startWebServer, webMqttOptions } = await import('./web/server.js');
     const web = await startWebServer({
       listen: cfg.http.listen, mqttUrl: brokerUrl, root: topicRoot(cfg),
-      mqttOptions: webMqttOptions(pubOptions),
+      mqttOptions: webMqttOptions(pubOptions), own: own!,
       decode, log: log.child({ component: 'web' }),
     });
     stopping.push(() => web.close());
@@ -195,6 +199,7 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
     stopping.push(() => feed.stop());
     log.info('no acquisition directory configured: running the demo microscope', { dir: watchDir, interval_ms: cfg.watch.demo_interval_ms });
   }
+  publisher.publishRetained('info', info()); // the ones sent so far predate watch_dir
 
   // 5. The queue and what it does with each image.
   const analyseDeps = (): AnalyseDeps => ({ detector: detector!, forest: forest!, decode, maxItems: DEFAULT_MAX_ITEMS });
@@ -273,6 +278,7 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
     stats.processed++;
     digest.images++;
     if (result) {
+      own?.record(result);
       const p = result.prediction;
       stats.results++;
       digest.sumF1 += p.f1;
@@ -336,7 +342,10 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
   // 6. Watch, then catch up (watch first so nothing slips between the scan and the watch).
   // Arrivals during the catch-up scan wait behind it, so images are processed oldest first.
   let early: ImageFile[] | null = [];
-  const watcher: Watcher = await startWatcher(watchOpts, (f) => (early ? early.push(f) : enqueue(f)), log.child({ component: 'watch' }));
+  const watcher: Watcher = await startWatcher(watchOpts, (f) => (early ? early.push(f) : enqueue(f)), log.child({ component: 'watch' }), {
+    onLost: (reason) => { watchProblem = `watch directory lost (${reason}): nothing is processed until it is back`; publisher.publishRetained('status', status()); },
+    onRestored: () => { watchProblem = null; publisher.publishRetained('status', status()); void catchUp('watch directory is back'); },
+  });
   stopping.push(drain);
   stopping.push(() => watcher.close());
   if (cfg.watch.catch_up) await catchUp('start');
