@@ -248,7 +248,9 @@ function watchTree(o: WatchOptions, realRoot: string, onFile: (f: ImageFile) => 
   };
   fsw.on('add', emit);
   fsw.on('change', emit);
-  fsw.on('unlinkDir', (p) => { if (p === realRoot) onRootGone(); });
+  // Out of chokidar's handler: closing it from inside its own unlinkDir event leaks a native
+  // fs.watch handle (seen here with chokidar 5), and the agent then never exits.
+  fsw.on('unlinkDir', (p) => { if (p === realRoot) setTimeout(onRootGone, 50); });
   fsw.on('error', (err) => log.error('watcher error', { dir: o.dir, error: err }));
   return fsw;
 }
