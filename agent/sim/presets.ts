@@ -166,7 +166,7 @@ function steelFaceted(rng: Rng, size: number): SimParams {
   p.pixelNm = logUniform(rng, 0.5, 3);
   p.optics.defocusNm = sign * logUniform(rng, 300, 3000);
   // The largest void (px) fits in the foil (≤ 350 nm): 400 px voids need ≤ 0.8 nm/px.
-  const maxPx = Math.min(0.8 * size, logUniform(rng, 40, 400), 350 / p.pixelNm);
+  const maxPx = Math.min(0.8 * size, logUniform(rng, 60, 400), 350 / p.pixelNm);
   const maxNm = maxPx * p.pixelNm;
   p.background.thicknessNm = Math.min(400, Math.max(rng.uniform(100, 300), 1.15 * maxNm));
   // Longer absorption lengths where the voids are large, so the largest stays ≤ ~3× brighter.
@@ -192,7 +192,7 @@ function steelFaceted(rng: Rng, size: number): SimParams {
     minPx: 3,
     maxPx,
     slope: rng.uniform(1.6, 2.8),
-    largest: rng.int(4),
+    largest: 1 + rng.int(3),
     maxCount: Math.min(5000, Math.round(300 * Math.max(1, (size / 512) ** 2))), // 300 per 512² frame area
     sphereBelowNm: 8,
     facets: {
