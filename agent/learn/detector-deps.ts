@@ -2,6 +2,8 @@
  * The real decode + detect pair that `score` and `dataset` inject into dataset.ts: the
  * agent's own decoder and detector, so the table holds exactly what the daemon will see.
  */
+import { detectorOptions } from '../config/derived.js';
+import { loadConfig } from '../config/load.js';
 import { silentLogger } from '../log.js';
 import { decodeFile } from '../pipeline/decode.js';
 import { createDetector, DEFAULT_MODEL_PATH, type Detector, type ExecutionProvider } from '../pipeline/detect.js';
@@ -13,9 +15,12 @@ export interface DetectorFlags {
   providers?: ExecutionProvider[];
 }
 
+/** The daemon's detect settings (tiles, pyramid: defaults and TEMGUARD_DETECTOR_* env), with the flags on top. */
 export async function openDetectorDeps(flags: DetectorFlags): Promise<{ deps: DatasetDeps; detector: Detector; close(): Promise<void> }> {
+  const { dense } = detectorOptions(loadConfig({ env: process.env }));
   const detector = await createDetector({
     modelPath: flags.model ?? DEFAULT_MODEL_PATH,
+    ...(dense ? { dense } : {}),
     confidence: flags.confidence ?? 0.1,
     ...(flags.providers ? { providers: flags.providers } : {}),
   }, silentLogger);

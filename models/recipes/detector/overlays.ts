@@ -15,6 +15,8 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { silentLogger } from '../../../agent/log.js';
 import { createDetector } from '../../../agent/pipeline/detect.js';
+import { detectorOptions } from '../../../agent/config/derived.js';
+import { loadConfig } from '../../../agent/config/load.js';
 import type { Detection, Frame } from '../../../agent/types.js';
 
 async function load(path: string): Promise<{ frame: Frame; gray: Buffer }> {
@@ -61,7 +63,9 @@ async function main(): Promise<void> {
   const pictures = values.pictures ? new Set(values.pictures.split(',')) : null;
   if (!values.model) throw new Error('--model is required');
   const names = positionals.length ? positionals : readdirSync(values.images!).filter((n) => /\.(png|jpe?g|tif)$/i.test(n)).sort();
-  const det = await createDetector({ modelPath: values.model, providers: ['cpu'], confidence: Number(values.confidence) }, silentLogger);
+  // The daemon's tiles and pyramid (defaults and TEMGUARD_DETECTOR_* env), so the pictures show what the agent reports.
+  const { dense } = detectorOptions(loadConfig({ env: process.env }));
+  const det = await createDetector({ modelPath: values.model, providers: ['cpu'], confidence: Number(values.confidence), ...(dense ? { dense } : {}) }, silentLogger);
   mkdirSync(values.out!, { recursive: true });
   const rows: string[] = ['| image | size | detections | score >= 0.5 | score >= 0.8 | median box side px | ms |', '|---|---|---|---|---|---|---|'];
   for (const name of names) {
