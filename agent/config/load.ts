@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import cron from 'node-cron';
 import { LineCounter, parseDocument, isMap, type Node } from 'yaml';
+import { nmPerUnit } from '../formats/calibration.js';
 import { SCHEMA, type Config } from './schema.js';
 import { checkValue, isField, type ConfigIssue, type Field, type Section } from './schema-dsl.js';
 
@@ -51,6 +52,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   for (const [path, value] of Object.entries(opts.overrides ?? {})) setPath(merged, path, value, ctx, 'command line');
   validate(SCHEMA, merged, '', ctx);
   checkCrossField(merged as Config, issues);
+  checkPixelSizes(merged as Config, ctx);
   if (issues.length) throw new ConfigError(issues, source);
   return merged as Config;
 }
@@ -143,6 +145,20 @@ function checkCrossField(c: Config, issues: ConfigIssue[]): void {
     if (!cron.validate(expr)) issues.push({ path: `schedule.${name}`, message: `"${expr}" is not a valid cron expression (5 fields, or 6 with seconds first)` });
   }
   if (c.detector.providers.length === 0) issues.push({ path: 'detector.providers', message: 'name at least one execution provider (cpu always works)' });
+}
+
+/**
+ * Pixel-size overrides are checked here, at start, with the setting named: a unit decode
+ * does not know ("furlong") or a size of 0 would otherwise pass and fail every image.
+ */
+function checkPixelSizes(c: Config, ctx: Ctx): void {
+  const line = ctx.lines.get('decode.pixel_size');
+  c.decode.pixel_size.forEach((o, i) => {
+    const at = `decode.pixel_size[${i}]`;
+    if (typeof o.unit === 'string' && nmPerUnit(o.unit) === undefined) ctx.issues.push({ path: `${at}.unit`, message: `"${o.unit}" is not a length unit the decoder knows (nm, A/Å/angstrom, um/µm/micron, pm, mm, m)`, line });
+    const flagged = ctx.issues.some((i) => i.path === `${at}.x`); // below the schema's min already
+    if (typeof o.x === 'number' && !(o.x > 0) && !flagged) ctx.issues.push({ path: `${at}.x`, message: `must be greater than 0, got ${o.x}`, line });
+  });
 }
 
 function leafPaths(section: Section, prefix = ''): string[] {
