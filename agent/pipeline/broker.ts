@@ -2,8 +2,14 @@
  * The embedded broker: aedes in-process on a loopback port, so `npm start` works with no
  * broker installed and dashboards on the same machine can still subscribe. aedes 1.2 speaks
  * MQTT 3.1.1 only, so the agent's own client negotiates protocol 4 with it.
+ *
+ * Anyone on the machine can reach a loopback port, and anything published on `result` is
+ * shown by dashboards: the broker takes loopback clients only (even if bound wider), and with
+ * `auth` every client must log in with that username and password (mqtt.username and
+ * mqtt.password_file / password_env, the credentials the agent's own client uses).
  */
-import { createServer, type Server } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import type { Logger } from '../log.js';
 
@@ -19,9 +25,29 @@ export function parseEmbeddedUrl(url: string): { host: string; port: number } {
   return { host: u.hostname || '127.0.0.1', port: u.port ? Number(u.port) : 1883 };
 }
 
-export async function startEmbeddedBroker(host: string, port: number, log: Logger): Promise<EmbeddedBroker> {
-  const aedes = await Aedes.createBroker();
-  const server: Server = createServer(aedes.handle);
+export interface EmbeddedAuth { username: string; password: string }
+
+export function isLoopbackAddress(addr: string | undefined): boolean {
+  return !!addr && (/^127\./.test(addr) || addr === '::1' || /^::ffff:127\./i.test(addr));
+}
+
+export async function startEmbeddedBroker(host: string, port: number, log: Logger, auth?: EmbeddedAuth): Promise<EmbeddedBroker> {
+  const aedes = await Aedes.createBroker(auth ? {
+    authenticate: (_client, username, password, done) => {
+      if (username === auth.username && password !== undefined && sameSecret(password, auth.password)) return done(null, true);
+      log.warn('embedded broker: refused a client with wrong credentials', { username: username ?? null });
+      done(Object.assign(new Error('Bad username or password'), { returnCode: 4 }) as never, false);
+    },
+  } : {});
+  let refusedLogged = false;
+  const server: Server = createServer((socket: Socket) => {
+    if (!isLoopbackAddress(socket.remoteAddress)) {
+      if (!refusedLogged) { refusedLogged = true; log.warn('embedded broker: refusing clients that are not on this machine (use a site broker for those)', { from: socket.remoteAddress }); }
+      socket.destroy();
+      return;
+    }
+    aedes.handle(socket);
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) =>
@@ -36,7 +62,7 @@ export async function startEmbeddedBroker(host: string, port: number, log: Logge
     throw err;
   }
   const actual = (server.address() as { port: number }).port;
-  log.info('embedded broker listening', { url: `mqtt://${host}:${actual}`, protocol: '3.1.1' });
+  log.info('embedded broker listening', { url: `mqtt://${host}:${actual}`, protocol: '3.1.1', clients: 'loopback only', login: auth ? 'required' : 'none' });
   return {
     host,
     port: actual,
@@ -45,4 +71,9 @@ export async function startEmbeddedBroker(host: string, port: number, log: Logge
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function sameSecret(given: Buffer, want: string): boolean {
+  const w = Buffer.from(want, 'utf8');
+  return given.length === w.length && timingSafeEqual(given, w);
 }
