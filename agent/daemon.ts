@@ -105,7 +105,9 @@ async function build(cfg: Config, deps: DaemonDeps, log: Logger, notifier: Notif
   let brokerUrl = cfg.mqtt.url;
   if (cfg.mqtt.url.startsWith('embedded://')) {
     const { host, port } = parseEmbeddedUrl(cfg.mqtt.url);
-    broker = await startEmbeddedBroker(host, port, log.child({ component: 'broker' }));
+    // With mqtt.username set, the embedded broker requires the login the agent's own client uses.
+    const login = publisherOptions(cfg, cfg.mqtt.url, true, deps.env);
+    broker = await startEmbeddedBroker(host, port, log.child({ component: 'broker' }), login.username ? { username: login.username, password: login.password ?? '' } : undefined);
     brokerUrl = `mqtt://${host}:${broker.port}`;
     const b = broker;
     stopping.push(() => b.close());
