@@ -144,6 +144,7 @@ function checkCrossField(c: Config, issues: ConfigIssue[]): void {
   for (const [name, expr] of Object.entries(c.schedule)) {
     if (!cron.validate(expr)) issues.push({ path: `schedule.${name}`, message: `"${expr}" is not a valid cron expression (5 fields, or 6 with seconds first)` });
   }
+  if (c.mqtt.url.startsWith('embedded://') && c.mqtt.username && !c.mqtt.password_file && !c.mqtt.password_env) issues.push({ path: 'mqtt.username', message: 'with embedded:// the broker then requires this login: set mqtt.password_file or mqtt.password_env too' });
   if (c.detector.providers.length === 0) issues.push({ path: 'detector.providers', message: 'name at least one execution provider (cpu always works)' });
 }
 

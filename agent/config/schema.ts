@@ -61,11 +61,11 @@ export const SCHEMA = {
     update_every: f.integer(5, 'While an alert is active, publish an update every this many further low images.', { min: 1, max: 10000 }),
   },
   mqtt: {
-    url: f.string('embedded://127.0.0.1:1883', 'Broker: embedded://HOST:PORT starts an in-process broker on loopback; mqtt:// or mqtts:// for a site broker.'),
+    url: f.string('embedded://127.0.0.1:1883', 'Broker: embedded://HOST:PORT starts an in-process broker that takes clients on this machine only; mqtt:// or mqtts:// for a site broker.'),
     prefix: f.string('temguard', 'Topic prefix: topics are <prefix>/<instrument>/<name>.'),
     client_id: f.optString('MQTT client id. Null: temguard-<instrument>.'),
     protocol_version: f.enum(['auto', '4', '5'], 'auto', 'MQTT protocol: 5, 4 (3.1.1) or auto (3.1.1 for the embedded broker, 5 otherwise).'),
-    username: f.optString('Username for the site broker.'),
+    username: f.optString('Username for the site broker. With embedded://, the login (with the password below) the embedded broker then requires of every client, the agent\'s own included.'),
     password_file: f.optString('File holding the password (e.g. $CREDENTIALS_DIRECTORY/mqtt-password under systemd).'),
     password_env: f.optString('Name of an environment variable holding the password.'),
     ca_file: f.optString('CA certificate (PEM) for mqtts://.'),
