@@ -5,12 +5,16 @@
  * levels, halves the frame, and merges the levels' instances into one per object.
  */
 import type { Detection, Mask } from '../types.js';
+import { circularityOf } from './features.js';
 
 /** The coarsest level keeps at least this many pixels along its shorter side. */
 const MIN_LEVEL_SIDE = 96;
 
-/** A coarse instance that holds this many finer ones is a cluster of small objects, not one large one. */
+/** A coarse instance that holds this many round finer ones is a cluster of small objects, not one large one. */
 const CLUSTER = 8;
+
+/** Heywood circularity (features.ts) up to which a finer instance counts as a round object of its own; the arcs a large void's rim breaks into at full scale are far above it. */
+const ROUND = 1.3;
 
 /** A finer instance with at least this share of its pixels inside a coarse one is the same object or a fragment of it. */
 const INSIDE = 0.5;
@@ -93,9 +97,9 @@ export interface LevelDetections { factor: number; detections: Detection[] }
  * too large for the level below it (diameter >= objectHi / 2 at its own scale). Such an
  * object replaces the finer instances lying inside it when they are fragments of it (one of
  * them is under 60 % of its area) or were themselves too large for their level; it is
- * dropped instead when it holds CLUSTER or more finer instances (a cluster of small cavities
- * that merges into one blob at low resolution), or when the finer instance already is the
- * same object at full detail.
+ * dropped instead when it holds CLUSTER or more round finer instances (a cluster of small
+ * cavities that merges into one blob at low resolution), or when the finer instance already
+ * is the same object at full detail.
  */
 export function mergeLevels(levels: LevelDetections[], objectHi: number): Detection[] {
   const [finest, ...coarser] = [...levels].sort((a, b) => a.factor - b.factor);
@@ -107,7 +111,7 @@ export function mergeLevels(levels: LevelDetections[], objectHi: number): Detect
       const area = areaOf(d);
       if (factor > 1 && 2 * Math.sqrt(area / Math.PI) / factor < objectHi / 2) continue;
       const inside = merged.filter((m) => overlap(m.d, d) >= INSIDE * m.area);
-      if (inside.length >= CLUSTER) continue;
+      if (inside.filter((m) => circularityOf(m.d) <= ROUND).length >= CLUSTER) continue;
       const replaces = inside.length > 0 && inside.some((m) => m.area < 0.6 * area || 2 * Math.sqrt(m.area / Math.PI) / m.factor > objectHi);
       if (inside.length > 0 && !replaces) continue;
       if (replaces) { const gone = new Set(inside); merged = merged.filter((m) => !gone.has(m)); }
