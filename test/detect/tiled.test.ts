@@ -99,6 +99,9 @@ test('merging levels: a large object found whole at a coarse level replaces its 
   const kept = mergeLevels([{ factor: 1, detections: bubbles }, { factor: 2, detections: [blob] }], 64);
   t.is(kept.length, 10, 'the bubbles stay, the blob goes');
 
+  const arcs = Array.from({ length: 9 }, (_, i) => det(110, 110 + 30 * i, 170, 113 + 30 * i)); // thin rim pieces, not round objects
+  t.deepEqual(mergeLevels([{ factor: 1, detections: arcs }, { factor: 4, detections: [whole] }], 64).map((d) => d.box), [[96, 96, 400, 400]], 'nine arcs of a rim do not make it a cluster');
+
   const same = det(600, 600, 656, 656); // a 56 px cavity, in range at full scale and found again at level 1
   t.deepEqual(mergeLevels([{ factor: 1, detections: [same] }, { factor: 2, detections: [det(598, 598, 662, 662)] }], 64).map((d) => d.box), [[600, 600, 656, 656]]);
   const tooSmall = mergeLevels([{ factor: 1, detections: [] }, { factor: 4, detections: [det(0, 0, 40, 40)] }], 64);
