@@ -131,8 +131,11 @@ export async function scanDir(o: WatchOptions, log: Logger): Promise<ImageFile[]
     }
     for (const e of entries) {
       const p = join(dir, e.name);
-      if (e.isDirectory()) { if (!isTempName(e.name, o)) await walk(p); continue; }
-      if (!e.isFile() && !e.isSymbolicLink()) continue;
+      // Some network filesystems do not report entry types (DT_UNKNOWN): ask lstat.
+      const unknown = !e.isFile() && !e.isDirectory() && !e.isSymbolicLink() && !e.isFIFO() && !e.isSocket() && !e.isBlockDevice() && !e.isCharacterDevice();
+      const isDir = e.isDirectory() || (unknown && (await lstat(p).catch(() => null))?.isDirectory() === true);
+      if (isDir) { if (!isTempName(e.name, o)) await walk(p); continue; }
+      if (!e.isFile() && !e.isSymbolicLink() && !unknown) continue;
       if (isTempName(e.name, o)) continue;
       const f = await resolveEntry(p, o, realRoot, log);
       if (f) found.set(f.rel, f);
