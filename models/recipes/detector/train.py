@@ -81,6 +81,19 @@ def pseudo_crop(it, crop, rng, scale, tries=8):
     return x.astype(np.float32), (lab == 1).astype(np.float32), (lab != 255).astype(np.float32)
 
 
+def init_record(path):
+    """What an ONNX --init was: its sha256 and, when its manifest sits next to it, that
+    manifest's training and validation blocks (the fine-tuned model's ancestry)."""
+    rec = {'file': path, 'sha256': sha256(path)}
+    m = path[:-len('.onnx')] + '.manifest.json'
+    if os.path.exists(m):
+        with open(m) as f:
+            man = json.load(f)
+        rec.update({'manifest': {k: man.get(k) for k in ('name', 'description', 'created', 'recipe')},
+                    'training': man.get('training'), 'validation_per_preset': man.get('validation', {}).get('per_preset')})
+    return rec
+
+
 def dir_recipe(d):
     p = os.path.join(d, 'recipe.json')
     if os.path.exists(p):
@@ -260,8 +273,8 @@ def main():
     init_sha = None
     if a.init and a.init.endswith('.onnx'):
         from onnx_init import from_onnx
+        init_sha = init_record(a.init)  # read before training: the output may overwrite this file
         model = from_onnx(a.init)
-        init_sha = sha256(a.init)
     elif a.init:
         model.load_state_dict(torch.load(a.init))
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=1e-4)
@@ -323,7 +336,7 @@ def main():
             'presets': presets, 'images': len(train),
             'images_per_preset': {p: sum(1 for it in train if it['preset'] == p) for p in presets},
             'data': [dir_recipe(d) for d in a.train],
-            'steps': step, 'init': a.init, 'init_sha256': init_sha, 'freeze_bn': a.freeze_bn, 'crop': a.crop, 'batch': a.batch, 'lr': a.lr, 'seed': a.seed,
+            'steps': step, 'init': a.init, 'init_onnx': init_sha, 'freeze_bn': a.freeze_bn, 'crop': a.crop, 'batch': a.batch, 'lr': a.lr, 'seed': a.seed,
             'loss': 'BCE + soft Dice', 'target': 'union of instance outlines minus pixels two instances (grown 1 px) share',
             'augmentation': 'random crop, rot90, flip, gamma exp(N(0,0.2))' + (
                 f'; rescale {a.scale[0]:g}-{a.scale[1]:g}x, low-frequency background up to 0.25, blur p=0.3, noise sigma U(0,0.08)' if a.aug == 'strong' else ''),
