@@ -379,7 +379,14 @@ test.serial('a stop during a long detection interrupts it between tiles: the age
     t.is((await agent.exited).code, 0);
     const stopMs = Date.now() - t0;
     t.log(`stop took ${stopMs} ms with the frame in flight (drain timeout ${drainS} s)`);
-    t.true(stopMs < 15_000, `stop took ${stopMs} ms`);
+    // What must hold is that systemd never has to kill the agent: the bound is the unit's
+    // TimeoutStopSec less a third. The stop's own length is the main thread's work on the frame
+    // before the first abort check (decode, normalisation) plus the window in progress, which
+    // grow with the machine's load (5.5 s quiet; 9 to 16 s with 6 to 16 runnable tasks on 2
+    // cores, where a fixed 15 s bound failed); that the worker let go by itself is the log check.
+    const timeoutStopS = Number(/^TimeoutStopSec=(\d+)/m.exec(readFileSync(new URL('../../systemd/temguard.service', import.meta.url), 'utf8'))?.[1]);
+    t.true(timeoutStopS > 0, 'TimeoutStopSec read from the unit');
+    t.true(stopMs < (timeoutStopS * 1000 * 2) / 3, `stop took ${stopMs} ms (TimeoutStopSec ${timeoutStopS} s)`);
     t.falsy(agent.logs.find((l) => String(l.msg).startsWith('the image in flight did not finish')), 'the worker let go before the detector closed');
     t.is(journalled(state).length, 0, 'not journalled');
     t.deepEqual(inFlight(state), [], 'and not counted as a crash');
