@@ -12,8 +12,25 @@ import type { Detection, Frame } from '../types.js';
 import { halve, mergeLevels, pyramidLevels, upscale, type LevelDetections } from './scales.js';
 import { copyCore, fillWindow, planTiles } from './tiles.js';
 
-/** Runs the network on one window (width x height, values 0..1); resolves to its probability map. */
-export type RunWindow = (input: Float32Array, width: number, height: number) => Promise<Float32Array>;
+/** Runs the network on one window (width x height, values 0..1), writing its probability map into `output`. */
+export type RunWindow = (input: Float32Array, output: Float32Array, width: number, height: number) => Promise<void>;
+
+/**
+ * Float buffers kept from one frame to the next, by role (window, each level's plane and
+ * map): a camera writes frames of one size, so after the first they cost no allocation, no
+ * zero-fill and no garbage collection of external memory (the frame's maps are 85 MB at
+ * 4096²). Only one detection runs at a time per detector, so one pool per detector.
+ */
+export class BufferPool {
+  private readonly slots = new Map<string, Float32Array>();
+
+  /** A buffer of exactly n floats for `role`, with arbitrary contents (callers overwrite it all). */
+  take(role: string, n: number): Float32Array {
+    let b = this.slots.get(role);
+    if (!b || b.length < n) { b = new Float32Array(n); this.slots.set(role, b); }
+    return b.subarray(0, n);
+  }
+}
 
 export interface DenseOptions {
   /** Window core size (px); the window adds `margin` on each side. */
@@ -22,6 +39,7 @@ export interface DenseOptions {
   /** Largest object (px across, full scale) the pyramid must see whole. */
   maxObjectPx: number;
   signal?: AbortSignal;
+  pool?: BufferPool;
 }
 
 export interface DenseResult {
@@ -52,14 +70,16 @@ export async function detectDense(frame: Frame, spec: DenseSpec, run: RunWindow,
   r.levels = pyramidLevels(frame.width, frame.height, spec.objectPx[1], opts.maxObjectPx);
   r.preprocessMs += performance.now() - t;
   const levels: LevelDetections[] = [];
+  const pool = opts.pool ?? new BufferPool();
   let plane: Plane = frame;
   for (let k = 0; k < r.levels; k++) {
     if (k > 0) {
       t = performance.now();
-      plane = halve(plane.data, plane.width, plane.height);
+      const w = Math.ceil(plane.width / 2), h = Math.ceil(plane.height / 2);
+      plane = { data: halve(plane.data, plane.width, plane.height, pool.take(`plane${k}`, w * h)), width: w, height: h };
       r.preprocessMs += performance.now() - t;
     }
-    const prob = await levelMap(plane, spec, run, opts, offset, gain, r);
+    const prob = await levelMap(plane, spec, run, { ...opts, pool }, offset, gain, r, pool.take(`map${k}`, plane.width * plane.height));
     t = performance.now();
     const f = 2 ** k;
     const found = componentsToDetections(prob, plane.width, plane.height, plane.width, { threshold: spec.threshold, minArea: spec.minArea });
@@ -72,21 +92,22 @@ export async function detectDense(frame: Frame, spec: DenseSpec, run: RunWindow,
   return r;
 }
 
-/** One level's probability map, window by window; times go into `r`. */
-async function levelMap(plane: Plane, spec: DenseSpec, run: RunWindow, opts: DenseOptions, offset: number, gain: number, r: DenseResult): Promise<Float32Array> {
+/** One level's probability map (into `prob`), window by window; times go into `r`. */
+async function levelMap(plane: Plane, spec: DenseSpec, run: RunWindow, opts: DenseOptions & { pool: BufferPool }, offset: number, gain: number, r: DenseResult, prob: Float32Array): Promise<Float32Array> {
   const plan = planTiles(plane.width, plane.height, opts.tile, opts.margin, spec.stride);
-  const prob = new Float32Array(plane.width * plane.height);
-  const input = new Float32Array(plan.width * plan.height); // reused: every window has this shape
+  // Every window of a plan has one shape; the cores cover the map, so nothing needs zeroing.
+  const input = opts.pool.take('window-in', plan.width * plan.height);
+  const output = opts.pool.take('window-out', plan.width * plan.height);
   for (const tile of plan.tiles) {
     throwIfStopped(opts.signal);
     let t = performance.now();
     fillWindow(plane.data, plane.width, plane.height, tile, input, plan.width, plan.height, offset, gain);
     r.preprocessMs += performance.now() - t;
     t = performance.now();
-    const out = await run(input, plan.width, plan.height);
+    await run(input, output, plan.width, plan.height);
     r.inferenceMs += performance.now() - t;
     t = performance.now();
-    copyCore(out, plan.width, tile, prob, plane.width);
+    copyCore(output, plan.width, tile, prob, plane.width);
     r.postprocessMs += performance.now() - t;
     r.windows++;
   }

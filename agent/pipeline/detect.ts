@@ -16,7 +16,7 @@ import { rejectUnrunnable, selectAdapter } from '../adapters/registry.js';
 import type { Logger } from '../log.js';
 import { MODELS_DIR } from '../paths.js';
 import type { Detection, Frame } from '../types.js';
-import { detectDense, throwIfStopped, type RunWindow } from './dense.js';
+import { BufferPool, detectDense, throwIfStopped, type RunWindow } from './dense.js';
 
 export { ModelError };
 
@@ -200,11 +200,11 @@ function validateFrame(frame: Frame): void {
 function buildDetector(session: InferenceSession, adapter: DetectorAdapter, model: Detector['model'], ep: EpReport, confidence: number, tiling?: DenseTiling): Detector {
   // One inference at a time: ORT already uses every intra-op thread, and queued calls keep memory bounded.
   let chain: Promise<unknown> = Promise.resolve();
-  const dense = adapter.dense && tiling ? { spec: adapter.dense, tiling, run: windowRunner(session, adapter.dense) } : undefined;
+  const dense = adapter.dense && tiling ? { spec: adapter.dense, tiling, run: windowRunner(session, adapter.dense), pool: new BufferPool() } : undefined;
   const run = async (frame: Frame, signal?: AbortSignal): Promise<DetectResult> => {
     validateFrame(frame);
     throwIfStopped(signal);
-    const r = dense ? await detectDense(frame, dense.spec, dense.run, { ...denseOptions(frame, dense.tiling), ...(signal ? { signal } : {}) }) : await whole(session, adapter, frame);
+    const r = dense ? await detectDense(frame, dense.spec, dense.run, { ...denseOptions(frame, dense.tiling), pool: dense.pool, ...(signal ? { signal } : {}) }) : await whole(session, adapter, frame);
     const t = performance.now();
     const detections = r.detections
       .map((d) => ({ ...d, score: Math.min(1, Math.max(0, d.score)) }))
@@ -247,14 +247,15 @@ function denseOptions(frame: Frame, t: DenseTiling): { tile: number; margin: num
   return { tile: t.tile, margin: t.margin, maxObjectPx };
 }
 
-/** session.run on one [1,1,H,W] window, checking the output's shape. */
+/** session.run on one [1,1,H,W] window into a pre-allocated output (no output tensor allocated per window). */
 function windowRunner(session: InferenceSession, spec: DenseSpec): RunWindow {
-  return async (input, width, height) => {
-    const outputs = await session.run({ [spec.input]: new Tensor('float32', input, [1, 1, height, width]) });
-    const out = outputs[spec.output];
-    if (!out || out.type !== 'float32' || out.dims.length !== 4 || out.dims[2] !== height || out.dims[3] !== width) {
-      throw new ModelError(`output "${spec.output}" should be float32 [1,1,${height},${width}], got ${out ? `${out.type} [${out.dims.join(',')}]` : 'nothing'}`);
+  return async (input, output, width, height) => {
+    const dims = [1, 1, height, width];
+    try {
+      await session.run({ [spec.input]: new Tensor('float32', input, dims) }, { [spec.output]: new Tensor('float32', output, dims) });
+    } catch (err) {
+      // onnxruntime refuses a pre-allocated output of the wrong shape: say what the adapter expects.
+      throw new ModelError(`output "${spec.output}" should be float32 [${dims.join(',')}] for an input of that size: ${(err as Error).message.split('\n')[0]}`);
     }
-    return out.data as Float32Array;
   };
 }

@@ -29,10 +29,9 @@ export function pyramidLevels(width: number, height: number, objectHi: number, m
   return levels;
 }
 
-/** Half size (rounded up) by 2x2 means; a last odd row or column averages what it has. */
-export function halve(src: Float32Array, width: number, height: number): { data: Float32Array; width: number; height: number } {
+/** Half size (rounded up: ceil(width/2) x ceil(height/2), into `data`) by 2x2 means; a last odd row or column repeats its edge. */
+export function halve(src: Float32Array, width: number, height: number, data: Float32Array): Float32Array {
   const w = Math.ceil(width / 2), h = Math.ceil(height / 2);
-  const data = new Float32Array(w * h);
   for (let y = 0; y < h; y++) {
     const r0 = 2 * y * width, r1 = Math.min(2 * y + 1, height - 1) * width;
     const o = y * w;
@@ -41,7 +40,7 @@ export function halve(src: Float32Array, width: number, height: number): { data:
       data[o + x] = 0.25 * (src[r0 + x0]! + src[r0 + x1]! + src[r1 + x0]! + src[r1 + x1]!);
     }
   }
-  return { data, width: w, height: h };
+  return data;
 }
 
 /** Equivalent-circle diameter of a detection, in its own pixels. */

@@ -53,7 +53,7 @@ test('stitching: with an identity network the windows rebuild the normalised fra
   const discs = [[250, 250, 30], [520, 300, 45], [300, 530, 12], [700, 700, 60]] as const;
   const f = frame(900, 800, (x, y) => (discs.some(([cx, cy, r]) => (x - cx) ** 2 + (y - cy) ** 2 <= r * r) ? 230 : 20));
   let windows = 0;
-  const run = async (input: Float32Array): Promise<Float32Array> => { windows++; return input.slice(); };
+  const run = async (input: Float32Array, output: Float32Array): Promise<void> => { windows++; output.set(input); };
   const r = await detectDense(f, identitySpec(0.5), run, { tile: 256, margin: 16, maxObjectPx: 1 });
   t.true(windows >= 9);
   t.is(r.levels, 1);
@@ -70,7 +70,7 @@ test('a stop request is honoured between windows', async (t) => {
   const f = frame(1024, 1024, () => 100);
   const ac = new AbortController();
   let windows = 0;
-  const run = async (input: Float32Array): Promise<Float32Array> => { if (++windows === 2) ac.abort(); return input.slice(); };
+  const run = async (input: Float32Array, output: Float32Array): Promise<void> => { if (++windows === 2) ac.abort(); output.set(input); };
   await t.throwsAsync(detectDense(f, identitySpec(0.5), run, { tile: 256, margin: 16, maxObjectPx: 1, signal: ac.signal }), { name: 'AbortError' });
   t.is(windows, 2);
 });
