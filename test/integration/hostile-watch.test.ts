@@ -16,6 +16,8 @@ import { sampleImages } from '../helpers/images.js';
 import { resultMsg } from '../web/messages.js';
 
 const rels = (msgs: Collected[]) => msgs.filter((m) => m.topic.endsWith('/result')).map((m) => (m.payload.image as { rel: string }).rel);
+/** From the agent's own log (one line per journalled result): results published before the collector subscribed count too. */
+const resultLogs = (logs: Record<string, unknown>[]) => logs.filter((l) => l.msg === 'result').map((l) => String(l.image));
 
 test('symlink loop, symlink caught up, watch dir deleted and recreated, injected result: one result per image, degraded while gone', async (t) => {
   const imgs = await sampleImages(5);
@@ -36,7 +38,7 @@ test('symlink loop, symlink caught up, watch dir deleted and recreated, injected
   t.teardown(() => c.close());
   const web = String((await agent.waitLog('live view')).url);
 
-  await waitFor(() => rels(c.messages).length >= 3, 120_000, 'three results');
+  await waitFor(() => resultLogs(agent.logs).length >= 3, 120_000, 'three results');
   const info = c.messages.filter((m) => m.topic.endsWith('/info')).at(-1)!;
   t.is(info.payload.watch_dir, watch, 'retained info names the watch directory');
 
@@ -47,9 +49,9 @@ test('symlink loop, symlink caught up, watch dir deleted and recreated, injected
   mkdirSync(watch);
   copyFileSync(imgs[3]!, join(watch, 'while-gone.png'));
   await agent.waitLog('watch directory is back; watching it again', 20_000);
-  await waitFor(() => rels(c.messages).includes('while-gone.png'), 120_000, 'the file written while the directory was gone');
+  await waitFor(() => resultLogs(agent.logs).includes('while-gone.png'), 120_000, 'the file written while the directory was gone');
   copyFileSync(imgs[4]!, join(watch, 'after.png'));
-  await waitFor(() => rels(c.messages).includes('after.png'), 120_000, 'a file written after it is watched again');
+  await waitFor(() => resultLogs(agent.logs).includes('after.png'), 120_000, 'a file written after it is watched again');
   await waitFor(() => c.messages.filter((m) => m.topic.endsWith('/status')).at(-1)?.payload.state === 'running', 20_000, 'status running again');
 
   // Someone on the machine publishes a fake result naming a file outside the watch directory.
@@ -67,8 +69,10 @@ test('symlink loop, symlink caught up, watch dir deleted and recreated, injected
 
   agent.child.kill('SIGTERM');
   t.is((await agent.exited).code, 0);
-  const all = rels(c.messages).filter((r) => r !== 'shadow.png'); // the intruder's own message
+  const all = resultLogs(agent.logs);
   t.deepEqual([...all].sort(), ['.store/kept.png', 'a.png', 'after.png', 'sub/b.png', 'while-gone.png'], `one result per image: ${all.join(', ')}`);
+  const published = rels(c.messages).filter((r) => r !== 'shadow.png'); // the intruder's own message aside
+  t.is(new Set(published).size, published.length, `no image published twice: ${published.join(', ')}`);
   t.is(agent.logs.filter((l) => l.msg === 'watch directory lost: nothing is processed until it is back (checked every few seconds)').length, 1);
   t.true(agent.logs.some((l) => String(l.msg).startsWith('not following a directory symlink') && l.path === join(watch, 'dirloop')));
 });
