@@ -45,19 +45,20 @@ export async function startMosquitto(port: number): Promise<Mosquitto> {
 export interface Collected { topic: string; payload: Record<string, unknown>; retain: boolean; }
 
 /** A subscriber that keeps every message under `filter`; reconnects by itself when the broker restarts. */
-export async function collector(url: string, filter: string, protocolVersion: 4 | 5 = 4): Promise<{ messages: Collected[]; client: MqttClient; close(): Promise<void> }> {
+export async function collector(url: string, filter: string, protocolVersion: 4 | 5 = 4): Promise<{ messages: Collected[]; client: MqttClient; readonly subscribed: boolean; close(): Promise<void> }> {
   const messages: Collected[] = [];
   const client = mqtt.connect(url, { protocolVersion, reconnectPeriod: 200, clean: true });
+  let subscribed = false; // acknowledged by the broker, on this connection
+  client.on('close', () => { subscribed = false; });
   client.on('message', (topic, buf, packet) => {
     let payload: Record<string, unknown>;
     try { payload = JSON.parse(buf.toString()); } catch { payload = { unparseable: buf.toString() }; }
     messages.push({ topic, payload, retain: packet.retain });
   });
-  client.on('connect', () => { client.subscribe(filter, { qos: 1 }); });
+  client.on('connect', () => { client.subscribe(filter, { qos: 1 }, (err) => { if (!err) subscribed = true; }); });
   client.on('error', () => {});
-  await waitFor(async () => client.connected, 10_000, `cannot connect to ${url}`);
-  await new Promise((r) => setTimeout(r, 100));
-  return { messages, client, close: () => client.endAsync(true) };
+  await waitFor(async () => subscribed, 10_000, `cannot subscribe at ${url}`);
+  return { messages, client, get subscribed() { return subscribed; }, close: () => client.endAsync(true) };
 }
 
 export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
