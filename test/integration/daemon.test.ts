@@ -5,6 +5,7 @@
 import test from 'ava';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { Aedes } from 'aedes';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { aedes, collector, freePort, waitFor, type Collected } from '../helpers/broker.js';
@@ -17,6 +18,32 @@ const portIsFree = (port: number): Promise<boolean> => new Promise((resolve) => 
   const srv = createServer().once('error', () => resolve(false)).listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
 });
 const of = (msgs: Collected[], topic: string) => msgs.filter((m) => m.topic.endsWith(`/${topic}`));
+
+/**
+ * A site broker that keeps the agent (client id temguard-...) out until open(): the test's
+ * subscriber gets in and subscribes first. A fresh broker keeps no sessions, so an agent that
+ * reconnected first would replay its outbox to nobody; a slower reconnect period only made
+ * that unlikely (the agent's retry can fall just after the broker starts), not impossible.
+ */
+async function gatedBroker(port: number): Promise<{ open(): void; close(): Promise<void> }> {
+  let open = false;
+  const broker = await Aedes.createBroker({
+    preConnect: (client, packet, done) => {
+      const ok = open || !String(packet.clientId).startsWith('temguard');
+      done(null, ok);
+      if (!ok) client.conn.destroy(); // at once, like a broker that is not there yet
+    },
+  });
+  const server = createServer((socket) => broker.handle(socket));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+  return {
+    open: () => { open = true; },
+    close: async () => {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
 test.serial('images in, one schema-valid result each; a corrupt file gives an error and the agent goes on; SIGTERM drains and says stopped', async (t) => {
   const [watch, state] = [tmp('tg-w-'), tmp('tg-s-')];
@@ -109,11 +136,10 @@ test.serial('site broker down at start and during the run: the agent keeps worki
   const [watch, state] = [tmp('tg-w-'), tmp('tg-s-')];
   const images = await sampleImages(4);
   const port = await freePort();
-  // The agent reconnects slower than the test's subscriber, so the subscriber is subscribed
-  // before the outbox replays (a fresh broker keeps no sessions for anyone).
+  // The broker lets the agent in only once the test's subscriber is subscribed (gatedBroker).
   const agent = startAgent(['--watch', watch, '--mqtt', `mqtt://127.0.0.1:${port}`, '--state', state, '--instrument', 'down-1'],
     { TEMGUARD_MQTT_PROTOCOL_VERSION: '4', TEMGUARD_MQTT_RECONNECT_MS: '2500' });
-  let broker: Awaited<ReturnType<typeof aedes>> | undefined;
+  let broker: Awaited<ReturnType<typeof gatedBroker>> | undefined;
   let subRef: Awaited<ReturnType<typeof collector>> | undefined;
   try {
     await agent.waitLog('temguard running'); // no broker at all: not fatal
@@ -121,16 +147,19 @@ test.serial('site broker down at start and during the run: the agent keeps worki
     copyFileSync(images[1]!, join(watch, 'd1.png'));
     const results = () => agent.logs.filter((l) => l.msg === 'result').length;
     await waitFor(() => results() === 2, 120_000, 'processed while the broker is down');
-    broker = await aedes(port);
+    broker = await gatedBroker(port);
     const sub = await collector(`mqtt://127.0.0.1:${port}`, 'temguard/down-1/result');
     subRef = sub;
+    await waitFor(() => sub.subscribed, 10_000, 'subscribed');
+    broker.open();
     await waitFor(() => sub.messages.length >= 2, 30_000, 'results made offline delivered');
     await broker.close(); // outage during the run
     copyFileSync(images[2]!, join(watch, 'd2.png'));
     copyFileSync(images[3]!, join(watch, 'd3.png'));
     await waitFor(() => results() === 4, 120_000, 'processed during the outage');
-    broker = await aedes(port);
-    await waitFor(() => sub.client.connected, 10_000, 'subscriber back');
+    broker = await gatedBroker(port);
+    await waitFor(() => sub.subscribed, 10_000, 'subscriber back and subscribed');
+    broker.open();
     await waitFor(() => sub.messages.length >= 4, 30_000, 'results made during the outage delivered');
     await new Promise((r) => setTimeout(r, 1000));
     const ids = sub.messages.map((m) => (m.payload as any).msg_id);

@@ -23,10 +23,11 @@ maybe('with mosquitto (MQTT 5): retained availability/info/status, results, and 
   let sub: Awaited<ReturnType<typeof collector>> | undefined;
   try {
     await agent.waitLog('broker connected');
-    const images = await sampleImages(2);
-    images.forEach((p, i) => copyFileSync(p, join(watch, `m${i}.png`)));
+    // Subscribed before the images arrive, so no result can be published before it listens.
     const c = await collector(`mqtt://127.0.0.1:${port}`, 'temguard/mosq-1/#', 5);
     sub = c;
+    const images = await sampleImages(2);
+    images.forEach((p, i) => copyFileSync(p, join(watch, `m${i}.png`)));
     await waitFor(() => c.messages.filter((m) => m.topic.endsWith('/result')).length === 2, 120_000, 'two results');
     await waitFor(() => c.messages.some((m) => m.topic.endsWith('/status')), 5000, 'status');
     // Retained state is there for a dashboard that subscribes late. The first subscriber may
