@@ -147,6 +147,7 @@ class Agent {
   logLevels = new Map<string, number>();
   errorLogs = new Map<string, number>();
   private poll: NodeJS.Timeout;
+  private disposed = false;
 
   constructor(private args: string[]) {
     // VmHWM is the kernel's own peak RSS of the process, so a spike between two polls still counts.
@@ -177,7 +178,11 @@ class Agent {
     const life: Life = { child, running, caused: false, peakKiB: 0, exit: null as never };
     life.exit = new Promise((resolve) => child.once('exit', (code, signal) => {
       markRunning(false);
-      if (!life.caused) this.unexpectedExits.push(`pid ${child.pid}: code ${code} signal ${signal} ${stderr.join('').slice(-300)}`);
+      if (!life.caused) {
+        // Counted, and brought back, so the run goes on.
+        this.unexpectedExits.push(`pid ${child.pid}: code ${code} signal ${signal} ${stderr.join('').slice(-300)}`);
+        if (!this.disposed) { progress('the agent exited by itself; restarting it'); this.start(); }
+      }
       resolve({ code, signal });
     }));
     this.lives.push(life);
@@ -202,6 +207,7 @@ class Agent {
 
   /** Stops whatever is still running (used on the way out, also after a failure). */
   dispose(): void {
+    this.disposed = true;
     clearInterval(this.poll);
     for (const l of this.lives) if (l.child.exitCode === null && l.child.signalCode === null) { l.caused = true; l.child.kill('SIGKILL'); }
   }
@@ -269,7 +275,8 @@ async function main(): Promise<void> {
     sub.on('message', (topic, payload) => {
       const kind = topic.split('/').pop();
       if (kind !== 'result' && kind !== 'error') return;
-      const m = JSON.parse(payload.toString()) as { msg_id: string; image: { rel?: string } | null; code?: string; class?: string; stage?: string };
+      let m: { msg_id: string; image: { rel?: string } | null; code?: string; class?: string; stage?: string };
+      try { m = JSON.parse(payload.toString()); } catch { noImageErrors.push(`unparseable ${kind}`); return; }
       if (!m.image?.rel) { noImageErrors.push(`${m.stage}/${m.code}`); return; }
       const ids = outcomes.get(m.image.rel) ?? new Map();
       ids.set(m.msg_id, { topic: kind, code: m.code, klass: m.class });
@@ -366,8 +373,7 @@ async function main(): Promise<void> {
         restarts[signal]++;
         faultsDone++;
         sinceStart = total();
-        if (!ok) throw new Error(`the agent did not come back after ${signal}`);
-        progress(`running again after ${((Date.now() - down) / 1000).toFixed(1)} s`);
+        progress(ok ? `running again after ${((Date.now() - down) / 1000).toFixed(1)} s` : `the agent exited before running again after ${signal} (counted below)`);
       }
     })();
 
@@ -377,9 +383,6 @@ async function main(): Promise<void> {
       await addLinks(i);
       await write(i);
       await sleep(FEED_GAP_MS);
-      // An agent that died on its own is counted and brought back, so the run goes on.
-      const cur = agent.current;
-      if (!cur.caused && (cur.child.exitCode !== null || cur.child.signalCode !== null)) { progress('the agent exited by itself; restarting it'); agent.start(); await agent.current.running; }
     }
     await Promise.all(pending);
     await faultLoop;
