@@ -7,7 +7,8 @@
  * (a child process each, inference included), and memory over 1000 frames of mixed sizes
  * through the whole pipeline, to show it flat. Prints ratios; asserts nothing.
  *
- *   npm run bench -- pipeline       (TEMGUARD_BENCH_IMAGES=N for the 1000, TEMGUARD_BENCH_REPS for 5)
+ *   npm run bench -- pipeline       (TEMGUARD_BENCH_IMAGES=N for the 1000, TEMGUARD_BENCH_REPS for 5,
+ *                                    TEMGUARD_BENCH_PARTS=overhead,rss,memory for a subset)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -170,11 +171,14 @@ const detector = await createDetector({ ...detectorOptions(cfg), modelPath, prov
 const forest = await loadForest(process.env.TEMGUARD_FOREST_MODEL ?? DEFAULT_FOREST_PATH, { threshold: 0.5 });
 const deps: AnalyseDeps = { detector, forest, decode: decodeOptions(cfg), maxItems: 500 };
 console.log(`detector ${detector.model.name} (tile ${cfg.detector.tile}, margin ${cfg.detector.tile_margin}, max object ${cfg.detector.max_object_px} px), forest ${forest.manifest.name}, 2 threads`);
+const parts = (process.env.TEMGUARD_BENCH_PARTS ?? 'overhead,rss,memory').split(',');
 const images = await realImages();
 const big4096 = await image4096();
-await overhead(deps, [...images, big4096], Number(detector.model.metadata['temguard.threshold'] ?? 0.5));
-console.log('\n### peak RSS of `temguard predict`, inference included (decode.memory_budget_mb ' + cfg.decode.memory_budget_mb + ')');
-console.log(`- 4096² 16-bit TIFF: ${peakRss(big4096)}`);
-if (existsSync(BIG)) console.log(`- real 4008x2672 8-bit PNG (${basename(BIG)}): ${peakRss(BIG)}`);
-await memory(deps, images[0]!, big4096);
+if (parts.includes('overhead')) await overhead(deps, [...images, big4096], Number(detector.model.metadata['temguard.threshold'] ?? 0.5));
+if (parts.includes('rss')) {
+  console.log('\n### peak RSS of `temguard predict`, inference included (decode.memory_budget_mb ' + cfg.decode.memory_budget_mb + ')');
+  console.log(`- 4096² 16-bit TIFF: ${peakRss(big4096)}`);
+  if (existsSync(BIG)) console.log(`- real 4008x2672 8-bit PNG (${basename(BIG)}): ${peakRss(BIG)}`);
+}
+if (parts.includes('memory')) await memory(deps, images[0]!, big4096);
 await detector.close();
