@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { createDeflate } from 'node:zlib';
 import mqtt from 'mqtt';
 import sharp from 'sharp';
+import { rng } from '../agent/learn/cart.js';
 import { silentLogger } from '../agent/log.js';
 import { startEmbeddedBroker } from '../agent/pipeline/broker.js';
 import { PACKAGE_ROOT } from '../agent/paths.js';
@@ -50,19 +51,9 @@ const AGENT_ENV: Record<string, string> = {
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = mulberry32(SEED);
+const rand = rng(SEED);
 /** The faults' own draws, so the stream of files is the same for a seed however the timing falls. */
-const faultRand = mulberry32(SEED + 1);
+const faultRand = rng(SEED + 1);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const T0 = Date.now();
