@@ -110,6 +110,10 @@ export async function openSession(bytes: Uint8Array, opts: DetectorOptions, log:
       const session = await InferenceSession.create(bytes, {
         executionProviders: [provider],
         graphOptimizationLevel: 'all',
+        // onnxruntime's CPU threads spin after each run by default, taking the cores that the
+        // next window's copy, the components and the next image's decode need (2 cores here:
+        // the 1024² time outside session.run fell about 10 %, inference unchanged).
+        extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
         logSeverityLevel: 3, // errors only (ORT warns about e.g. unused initializers)
         ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
       });
