@@ -6,7 +6,8 @@
 # Run from the repository root:
 #   bash models/recipes/forest/build.sh [WORK_DIR] [IN_DOMAIN_PER_PRESET] [OOD_PER_PRESET] [SIZE]
 # Env: DETECTOR=models/cavity-unet-all.onnx (the agent's default detector: run on every preset),
-#      VARIANTS="models/x.onnx ..." (default: the other models/cavity-*.onnx: detector variants,
+#      VARIANTS="models/x.onnx ..." (default: the over- and under-focus variants; not the
+#      self-trained candidate, which is another default-detector candidate, not a variant;
 #      run on VARIANT_PRESETS, their own and others', like the paper's Table 1),
 #      VARIANT_PRESETS="steel-under steel-over ood-defocus",
 #      PROVIDERS=cpu (execution providers for the detector), REPEATS=10 (random-CV repeats),
@@ -44,7 +45,7 @@ done
 if [ -n "${SIM_ONLY:-}" ]; then echo "build.sh: simulated sets in $WORK/sim"; exit 0; fi
 DETECTOR=${DETECTOR:-models/cavity-unet-all.onnx}
 [ -f "$DETECTOR" ] || { echo "build.sh: no detector $DETECTOR; set DETECTOR" >&2; exit 1; }
-VARIANTS=${VARIANTS-$(ls models/cavity-*.onnx 2>/dev/null | grep -vx "$DETECTOR" || true)}
+VARIANTS=${VARIANTS-models/cavity-unet-over.onnx models/cavity-unet-under.onnx}
 VARIANT_PRESETS=${VARIANT_PRESETS:-steel-under steel-over ood-defocus}
 
 TABLE="$WORK/table.csv"
