@@ -27,6 +27,7 @@ import { rng } from '../agent/learn/cart.js';
 import { silentLogger } from '../agent/log.js';
 import { startEmbeddedBroker } from '../agent/pipeline/broker.js';
 import { PACKAGE_ROOT } from '../agent/paths.js';
+import { FAST_ENV } from '../test/helpers/agent.js';
 
 const N = Number(process.env.TEMGUARD_SOAK_FILES ?? 200);
 const SEED = Number(process.env.TEMGUARD_SOAK_SEED ?? 14);
@@ -36,17 +37,8 @@ const INSTRUMENT = 'soak-1';
 const FEED_GAP_MS = 120;
 /** Files fed but without an outcome yet, at most: the stream keeps pace with the agent (as a camera session does), so the faults fall all through it. */
 const BACKLOG = 24;
-/** What the tests use (test/helpers/agent.ts): short stability wait and retries, 1 s heartbeat, CPU only. */
-const AGENT_ENV: Record<string, string> = {
-  TEMGUARD_WATCH_STABLE_MS: '200',
-  TEMGUARD_WATCH_POLL_MS: '50',
-  TEMGUARD_WATCH_RETRY_DELAY_MS: '200',
-  TEMGUARD_SCHEDULE_STATUS: '* * * * * *',
-  TEMGUARD_DETECTOR_PROVIDERS: '[cpu]',
-  TEMGUARD_MQTT_RECONNECT_MS: '300',
-  TEMGUARD_MQTT_PROTOCOL_VERSION: '4',
-  TEMGUARD_QUEUE_DRAIN_TIMEOUT_S: '10',
-};
+/** What the tests use (short stability wait and retries, 1 s heartbeat, CPU only), on MQTT 3.1.1 with a 10 s drain. */
+const AGENT_ENV: Record<string, string> = { ...FAST_ENV, TEMGUARD_MQTT_PROTOCOL_VERSION: '4', TEMGUARD_QUEUE_DRAIN_TIMEOUT_S: '10' };
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
