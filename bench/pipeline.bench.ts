@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import sharp from 'sharp';
 import { percentileRange } from '../agent/adapters/normalise.js';
-import { unetParams } from '../agent/adapters/unet.js';
+import { padTo, unetParams } from '../agent/adapters/unet.js';
 import { decodeOptions, detectorOptions } from '../agent/config/derived.js';
 import { loadConfig } from '../agent/config/load.js';
 import { silentLogger } from '../agent/log.js';
@@ -81,8 +81,7 @@ async function probMap(session: InferenceSession, path: string): Promise<{ prob:
   }
   const file = join(dir, `${basename(path)}.prob`);
   writeFileSync(file, Buffer.from(map.buffer));
-  const pad = (n: number): number => Math.ceil(n / 16) * 16;
-  return { prob: file, width: f.width, height: f.height, pw: pad(f.width), ph: pad(f.height) };
+  return { prob: file, width: f.width, height: f.height, pw: padTo(f.width, p.stride), ph: padTo(f.height, p.stride) };
 }
 
 async function overhead(deps: AnalyseDeps, images: string[], threshold: number): Promise<void> {

@@ -43,10 +43,8 @@ export function halve(src: Float32Array, width: number, height: number, data: Fl
   return data;
 }
 
-/** Equivalent-circle diameter of a detection, in its own pixels. */
-export function diameterOf(d: Detection): number {
-  return 2 * Math.sqrt(areaOf(d) / Math.PI);
-}
+/** Equivalent-circle diameter of `area` pixels. */
+const diameter = (area: number): number => 2 * Math.sqrt(area / Math.PI);
 
 function areaOf(d: Detection): number {
   if (!d.mask) return (d.box[2] - d.box[0]) * (d.box[3] - d.box[1]);
@@ -108,10 +106,10 @@ export function mergeLevels(levels: LevelDetections[], objectHi: number): Detect
     const added: typeof merged = [];
     for (const d of detections) {
       const area = areaOf(d);
-      if (factor > 1 && 2 * Math.sqrt(area / Math.PI) / factor < objectHi / 2) continue;
+      if (factor > 1 && diameter(area) / factor < objectHi / 2) continue;
       const inside = merged.filter((m) => overlap(m.d, d) >= INSIDE * m.area);
       if (inside.filter((m) => circularityOf(m.d) <= ROUND).length >= CLUSTER) continue;
-      const replaces = inside.length > 0 && inside.some((m) => m.area < 0.6 * area || 2 * Math.sqrt(m.area / Math.PI) / m.factor > objectHi);
+      const replaces = inside.length > 0 && inside.some((m) => m.area < 0.6 * area || diameter(m.area) / m.factor > objectHi);
       if (inside.length > 0 && !replaces) continue;
       if (replaces) { const gone = new Set(inside); merged = merged.filter((m) => !gone.has(m)); }
       added.push({ d, factor, area });

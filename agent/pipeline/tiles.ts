@@ -6,6 +6,7 @@
  * whole-frame run would give, up to the network's reach beyond the margin.
  * A window may reach past the frame's right or bottom edge (edge-replicated).
  */
+import { padTo } from '../adapters/unet.js';
 
 /** One window: where its input starts in the frame, and the core of the frame its output fills. */
 export interface Tile {
@@ -27,8 +28,6 @@ export interface TilePlan {
 }
 
 interface AxisPlan { window: number; spans: { origin: number; c0: number; c1: number }[] }
-
-const padTo = (n: number, stride: number): number => Math.ceil(n / stride) * stride;
 
 /**
  * Along one axis: one span when the frame fits in core + margins, else equal cores of at most
