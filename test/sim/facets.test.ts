@@ -2,17 +2,7 @@ import test from 'ava';
 import { render } from '../../agent/sim/render.js';
 import { chordThrough, drawOrientation, drawPolyhedron, outlineOf, type FacetParams } from '../../agent/sim/facets.js';
 import { createRng } from '../../agent/sim/rng.js';
-import { flatParams, params } from './helpers.js';
-
-/** Point-in-polygon (even-odd rule). */
-function inside(poly: number[], x: number, y: number): boolean {
-  let c = false;
-  for (let i = 0, j = poly.length - 2; i < poly.length; j = i, i += 2) {
-    const xi = poly[i]!, yi = poly[i + 1]!, xj = poly[j]!, yj = poly[j + 1]!;
-    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) c = !c;
-  }
-  return c;
-}
+import { flatParams, inside, params } from './helpers.js';
 
 /** Distance from (x, y) to the polygon's boundary. */
 function edgeDistance(poly: number[], x: number, y: number): number {

@@ -17,3 +17,13 @@ export function flatParams(size: number, dose: number): SimParams {
   p.background = { ...p.background, wedge: 0, mottle: 0, bendContours: 0 };
   return p;
 }
+
+/** Point-in-polygon (even-odd rule). */
+export function inside(poly: number[], x: number, y: number): boolean {
+  let c = false;
+  for (let i = 0, j = poly.length - 2; i < poly.length; j = i, i += 2) {
+    const xi = poly[i]!, yi = poly[i + 1]!, xj = poly[j]!, yj = poly[j + 1]!;
+    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) c = !c;
+  }
+  return c;
+}

@@ -1,17 +1,7 @@
 import test from 'ava';
 import { render } from '../../agent/sim/render.js';
 import { polygonArea, clipPolygon, measureContrast, ROSE_K } from '../../agent/sim/labels.js';
-import { params } from './helpers.js';
-
-/** Point-in-polygon (even-odd rule). */
-function inside(poly: number[], x: number, y: number): boolean {
-  let c = false;
-  for (let i = 0, j = poly.length - 2; i < poly.length; j = i, i += 2) {
-    const xi = poly[i]!, yi = poly[i + 1]!, xj = poly[j]!, yj = poly[j + 1]!;
-    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) c = !c;
-  }
-  return c;
-}
+import { inside, params } from './helpers.js';
 
 test('labels match the rendered cavities: the cavity-only difference image lives inside the labels', (t) => {
   const size = 256;
