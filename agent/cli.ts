@@ -6,6 +6,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UsageError, type Command, type CommandIO } from './commands/command.js';
+import { stderrSink } from './progress.js';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   run: { summary: 'the daemon: watch a directory, publish results over MQTT', load: async () => (await import('./commands/run.js')).run },
@@ -40,7 +41,7 @@ export async function main(argv: string[], io: CommandIO): Promise<number> {
   }
 }
 
-const io: CommandIO = { stdout: (l) => process.stdout.write(l + '\n'), stderr: (l) => process.stderr.write(l + '\n') };
+const io: CommandIO = { stdout: (l) => process.stdout.write(l + '\n'), stderr: (l) => process.stderr.write(l + '\n'), progress: stderrSink() };
 
 /** True when this file is the program (node cli.js, or the npm bin link to it), not an import. */
 function isMain(): boolean {

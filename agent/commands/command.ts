@@ -2,9 +2,13 @@
  * A subcommand of the `temguard` CLI. Each lives in its own file under agent/commands/ and
  * is loaded lazily by cli.ts so `temguard inspect` does not pay for onnxruntime or MQTT.
  */
+import { createProgress, type Progress, type ProgressOptions, type ProgressSink } from '../progress.js';
+
 export interface CommandIO {
   stdout: (line: string) => void;
   stderr: (line: string) => void;
+  /** Where long commands draw their progress (stderr, redrawn on a TTY); absent: no progress. */
+  progress?: ProgressSink;
 }
 
 /** Returns the process exit code. Throwing UsageError prints its message and exits 2. */
@@ -55,4 +59,12 @@ export function numberFlag(flags: Record<string, string | true>, name: string, f
   const n = Number(v);
   if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got "${v}"`);
   return n;
+}
+
+/**
+ * The progress reporter of a long command: the CLI's stderr sink (none when the caller gave
+ * none, e.g. a test's CommandIO), silent with --quiet (agent/progress.ts).
+ */
+export function commandProgress(io: CommandIO, flags: Record<string, string | true>, o: Omit<ProgressOptions, 'quiet'>): Progress {
+  return createProgress(io.progress ?? null, { ...o, quiet: flags.quiet === true });
 }

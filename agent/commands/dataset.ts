@@ -1,6 +1,6 @@
 /**
  * `temguard dataset --images DIR --annotations COCO.json --out TABLE.csv [--group NAME]
- *  [--model FILE] [--confidence 0.1] [--iou 0.1] [--providers cpu] [--append] [--prefix STR]`:
+ *  [--model FILE] [--confidence 0.1] [--iou 0.1] [--providers cpu] [--append] [--prefix STR] [--quiet]`:
  * runs the detector on labelled images, matches at IoU >= 0.1 and writes one row per image
  * (image, group, the 18 features, q_* image-quality extras, f1, precision, recall).
  * Group: --group, else the simulator's preset of each image, else "default".
@@ -14,10 +14,10 @@ import { EXTRA_COLUMNS, rowOf, runLabelled } from '../learn/dataset.js';
 import { openDetectorDeps, parseProviders } from '../learn/detector-deps.js';
 import { columnsFor, formatTable, writeTable } from '../learn/table.js';
 import type { Row } from '../learn/train.js';
-import { numberFlag, parseFlags, requireFlag, stringFlag, UsageError, type Command } from './command.js';
+import { commandProgress, numberFlag, parseFlags, requireFlag, stringFlag, UsageError, type Command } from './command.js';
 
 export const dataset: Command = async (argv, io) => {
-  const { flags, positional } = parseFlags(argv, ['images', 'annotations', 'out', 'group', 'model', 'confidence', 'iou', 'providers', 'append', 'prefix'], ['append']);
+  const { flags, positional } = parseFlags(argv, ['images', 'annotations', 'out', 'group', 'model', 'confidence', 'iou', 'providers', 'append', 'prefix', 'quiet'], ['append', 'quiet']);
   if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}"`);
   const out = requireFlag(flags, 'out');
   const images = await readCoco(requireFlag(flags, 'annotations'), requireFlag(flags, 'images'));
@@ -28,11 +28,14 @@ export const dataset: Command = async (argv, io) => {
   });
   const rows: Row[] = [];
   const t0 = performance.now();
+  const progress = commandProgress(io, flags, { label: 'dataset', total: images.length, unit: 'images' });
   try {
     for await (const o of runLabelled(images, { ...deps, iou: numberFlag(flags, 'iou', 0.1) })) {
       const row = rowOf(o, group ?? (typeof o.image.meta.preset === 'string' ? o.image.meta.preset : 'default'));
       rows.push({ ...row, image: (stringFlag(flags, 'prefix') ?? '') + row.image });
+      progress.tick();
     }
+    progress.done();
   } finally {
     await close();
   }

@@ -2,7 +2,7 @@
  * `temguard evaluate --table TABLE.csv --out DIR [--features a,b,...] [--repeats 10]
  *  [--sweep-repeats 1] [--trees 100] [--min-leaf 3] [--max-features 1] [--seed 1] [--level 0.9]
  *  [--python /usr/bin/python3|none] [--model DETECTOR.onnx] [--ood DIR] [--unlabelled DIR]
- *  [--forest MODEL.json] [--providers cpu]`:
+ *  [--forest MODEL.json] [--providers cpu] [--quiet]`:
  * the paper's protocol + baselines, conformal coverage and image-quality test (learn/evaluate.ts),
  * the scikit-learn reference on the same folds, and, with --ood/--unlabelled, predicted F1
  * on unlabelled directories (with --forest, else a forest fitted here on the whole table).
@@ -24,13 +24,13 @@ import { predictDirectory } from '../learn/ood.js';
 import { writeReport, type ReferenceCheck, type ReportExtras } from '../learn/report.js';
 import { readTable } from '../learn/table.js';
 import { trainModel, type Row } from '../learn/train.js';
-import { numberFlag, parseFlags, requireFlag, stringFlag, UsageError, type Command } from './command.js';
+import { commandProgress, numberFlag, parseFlags, requireFlag, stringFlag, UsageError, type Command } from './command.js';
 import { forestOptionsFromFlags } from './options.js';
 
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'models', 'recipes', 'forest', 'sklearn_reference.py');
 
 export const evaluate: Command = async (argv, io) => {
-  const { flags, positional } = parseFlags(argv, ['table', 'out', 'features', 'repeats', 'sweep-repeats', 'trees', 'min-leaf', 'max-features', 'seed', 'level', 'python', 'model', 'ood', 'unlabelled', 'forest', 'providers']);
+  const { flags, positional } = parseFlags(argv, ['table', 'out', 'features', 'repeats', 'sweep-repeats', 'trees', 'min-leaf', 'max-features', 'seed', 'level', 'python', 'model', 'ood', 'unlabelled', 'forest', 'providers', 'quiet'], ['quiet']);
   if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}"`);
   const tablePath = requireFlag(flags, 'table');
   const out = requireFlag(flags, 'out');
@@ -42,7 +42,9 @@ export const evaluate: Command = async (argv, io) => {
   const given = stringFlag(flags, 'forest') ? await loadForest(stringFlag(flags, 'forest')!, { threshold: 0.5 }) : undefined;
   const fixed = (stringFlag(flags, 'features')?.split(',').map((s) => s.trim()) ?? given?.features) as FeatureName[] | undefined;
   for (const f of fixed ?? []) if (!(FEATURE_NAMES as readonly string[]).includes(f)) throw new UsageError(`--features: unknown feature "${f}"`);
-  const say = (m: string): void => io.stderr(`evaluate: ${m}`);
+  // Steps (sweep, CV per target, reference, OOD) are seconds apart and each is worth a log line: everyMs 0.
+  const progress = commandProgress(io, flags, { label: 'evaluate', unit: 'steps', everyMs: 0 });
+  const say = (m: string): void => progress.tick(1, m);
 
   const ev = evaluateTable(rows, {
     ...options, repeats: numberFlag(flags, 'repeats', 10), sweepRepeats: numberFlag(flags, 'sweep-repeats', 1), level: numberFlag(flags, 'level', 0.9),
@@ -63,6 +65,7 @@ export const evaluate: Command = async (argv, io) => {
     }
   }
   await writeReport(out, ev, extras);
+  progress.done();
   io.stderr(`evaluate: F1 random MAE ${ev.random.mae.toFixed(4)} R2 ${ev.random.r2.toFixed(3)}, grouped MAE ${ev.grouped.mae.toFixed(4)}; report in ${out}`);
   return 0;
 };

@@ -9,7 +9,7 @@
  * DIR/metadata.jsonl (one line per image: its metadata plus every cavity, visible or not).
  */
 import { join } from 'node:path';
-import { UsageError, parseFlags, requireFlag, stringFlag, numberFlag, type Command } from './command.js';
+import { UsageError, commandProgress, parseFlags, requireFlag, stringFlag, numberFlag, type Command } from './command.js';
 import { PRESETS, PRESET_NAMES, presetFor, type Focus } from '../sim/presets.js';
 import { renderPreset, to8bit } from '../sim/render.js';
 import { toUint16, pngBytes, tiff16Bytes } from '../sim/encode.js';
@@ -17,13 +17,13 @@ import { addImage, emptyDataset } from '../sim/coco.js';
 import { ensureDir, writeAtomic } from '../sim/files.js';
 import { createBackgroundStore, defaultBackgroundDir } from '../sim/realbg.js';
 
-const FLAGS = ['out', 'count', 'seed', 'focus', 'preset', 'mix', 'size', 'format', 'backgrounds', 'help'];
+const FLAGS = ['out', 'count', 'seed', 'focus', 'preset', 'mix', 'size', 'format', 'backgrounds', 'quiet', 'help'];
 
 export function usage(): string {
   return [
     'usage: temguard simulate --out DIR --count N --seed S [--focus under|over] [--preset NAME]',
     '                         [--mix NAME,NAME,...] [--size PX (512)] [--format png|tiff16]',
-    '                         [--backgrounds DIR (real-background; default ../shared/data/backgrounds)]',
+    '                         [--backgrounds DIR (real-background; default ../shared/data/backgrounds)] [--quiet]',
     '',
     'presets:',
     ...PRESET_NAMES.map((n) => `  ${n.padEnd(16)} ${PRESETS[n]!.description}`),
@@ -35,7 +35,7 @@ export function usage(): string {
   ].join('\n');
 }
 
-interface Options { out: string; count: number; seed: number; presets: string[]; size: number; format: 'png' | 'tiff16'; backgrounds: string | undefined }
+interface Options { out: string; count: number; seed: number; presets: string[]; size: number; format: 'png' | 'tiff16'; backgrounds: string | undefined; flags: Record<string, string | true> }
 
 function intFlag(flags: Record<string, string | true>, name: string, fallback: number | undefined, lo: number, hi: number): number {
   const v = fallback === undefined ? Number(requireFlag(flags, name)) : numberFlag(flags, name, fallback);
@@ -44,7 +44,7 @@ function intFlag(flags: Record<string, string | true>, name: string, fallback: n
 }
 
 function parseOptions(argv: string[]): Options | null {
-  const { flags, positional } = parseFlags(argv, FLAGS, ['help']);
+  const { flags, positional } = parseFlags(argv, FLAGS, ['help', 'quiet']);
   if (flags.help) return null;
   if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}"`);
   const focus = stringFlag(flags, 'focus');
@@ -64,6 +64,7 @@ function parseOptions(argv: string[]): Options | null {
     size: intFlag(flags, 'size', 512, 16, 8192),
     format,
     backgrounds: stringFlag(flags, 'backgrounds'),
+    flags,
   };
 }
 
@@ -77,6 +78,7 @@ export const simulate: Command = async (argv, io) => {
   const ds = emptyDataset(`temguard simulate --seed ${o.seed} --count ${o.count} presets ${o.presets.join(',')}`, '1970-01-01T00:00:00Z');
   const meta: string[] = [];
   const ext = o.format === 'png' ? 'png' : 'tif';
+  const progress = commandProgress(io, o.flags, { label: 'simulate', total: o.count, unit: 'images' });
   for (let i = 0; i < o.count; i++) {
     const seed = (o.seed + i) >>> 0;
     const preset = o.presets[i % o.presets.length]!;
@@ -86,7 +88,9 @@ export const simulate: Command = async (argv, io) => {
     await writeAtomic(join(o.out, name), bytes);
     addImage(ds, name, r.width, r.height, r.metadata, r.labels);
     meta.push(JSON.stringify({ file_name: name, ...r.metadata, cavities: r.labels.map(({ polygon: _p, ...rest }) => rest) }));
+    progress.tick();
   }
+  progress.done();
   await writeAtomic(join(o.out, 'annotations.json'), JSON.stringify(ds));
   await writeAtomic(join(o.out, 'metadata.jsonl'), meta.join('\n') + '\n');
   io.stdout(`wrote ${o.count} images and ${ds.annotations.length} annotations to ${o.out}`);

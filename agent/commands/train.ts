@@ -19,11 +19,11 @@ import { writeModel } from '../learn/model-io.js';
 import { selectFeatures, type Selection } from '../learn/select.js';
 import { readTable } from '../learn/table.js';
 import { trainModel, type Row } from '../learn/train.js';
-import { numberFlag, parseFlags, requireFlag, stringFlag, UsageError, type Command } from './command.js';
+import { commandProgress, numberFlag, parseFlags, requireFlag, stringFlag, UsageError, type Command } from './command.js';
 import { forestOptionsFromFlags } from './options.js';
 
 export const train: Command = async (argv, io) => {
-  const { flags, positional } = parseFlags(argv, ['table', 'out', 'features', 'trees', 'min-leaf', 'max-features', 'seed', 'repeats', 'level', 'name', 'trained-on', 'detectors']);
+  const { flags, positional } = parseFlags(argv, ['table', 'out', 'features', 'trees', 'min-leaf', 'max-features', 'seed', 'repeats', 'level', 'name', 'trained-on', 'detectors', 'quiet'], ['quiet']);
   if (positional.length) throw new UsageError(`unexpected argument "${positional[0]}"`);
   const tablePath = requireFlag(flags, 'table');
   const out = requireFlag(flags, 'out');
@@ -32,14 +32,18 @@ export const train: Command = async (argv, io) => {
   const { rows } = await readTable(tablePath);
   const fixed = parseFeatureList(stringFlag(flags, 'features'), rows);
   const t0 = performance.now();
+  // Steps (ranking, each top-k of the sweep) are seconds apart and each is worth a log line: everyMs 0.
+  const progress = commandProgress(io, flags, { label: 'train', unit: 'steps', everyMs: 0 });
   let selection: Selection | undefined;
   let features: FeatureName[];
   if (fixed) features = fixed;
   else {
-    selection = selectFeatures(rows, FEATURE_NAMES, { ...options, repeats: numberFlag(flags, 'repeats', 2), onProgress: (m) => io.stderr(`train: ${m}`) });
+    selection = selectFeatures(rows, FEATURE_NAMES, { ...options, repeats: numberFlag(flags, 'repeats', 2), onProgress: (m) => progress.tick(1, m) });
     features = selection.chosen.features;
   }
   const { model, oob } = trainModel(rows, features, { ...options, level });
+  progress.tick(1, 'final forest fitted');
+  progress.done();
   const fitSeconds = (performance.now() - t0) / 1000;
   const manifest = await writeModel(out, model, {
     name: stringFlag(flags, 'name') ?? basename(out).replace(/\.json$/i, ''),
