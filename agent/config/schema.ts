@@ -60,6 +60,9 @@ export const SCHEMA = {
     exit_after: f.integer(3, 'An active alert ends after this many consecutive images that are not low.', { min: 1, max: 10000 }),
     update_every: f.integer(5, 'While an alert is active, publish an update every this many further low images.', { min: 1, max: 10000 }),
   },
+  statistics: {
+    thickness_nm: f.number(0, 'Foil thickness (nm) for each image\'s swelling. A temguard.json ({"thickness_nm": 85}) in the image\'s directory wins over it. 0: unknown (swelling is null unless a sidecar gives it).', { min: 0, max: 100000 }),
+  },
   mqtt: {
     url: f.string('embedded://127.0.0.1:1883', 'Broker: embedded://HOST:PORT starts an in-process broker that takes clients on this machine only; mqtt:// or mqtts:// for a site broker.'),
     prefix: f.string('temguard', 'Topic prefix: topics are <prefix>/<instrument>/<name>.'),
