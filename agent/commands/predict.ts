@@ -11,6 +11,7 @@ import { DEFAULT_FOREST_PATH, loadForest } from '../pipeline/forest.js';
 import { envelope } from '../pipeline/payloads.js';
 import { decodeOptions, detectorOptions } from '../config/derived.js';
 import { parseFlags, UsageError, type Command } from './command.js';
+import { createPhysics } from '../physics/measure.js';
 import { configFromFlags } from './options.js';
 
 export const predict: Command = async (argv, io) => {
@@ -21,7 +22,7 @@ export const predict: Command = async (argv, io) => {
   const detector = await createDetector(detectorOptions(cfg), log);
   try {
     const forest = await loadForest(cfg.forest.model ?? DEFAULT_FOREST_PATH, { threshold: cfg.forest.f1_threshold });
-    const deps = { detector, forest, decode: decodeOptions(cfg), maxItems: DEFAULT_MAX_ITEMS };
+    const deps = { detector, forest, decode: decodeOptions(cfg), maxItems: DEFAULT_MAX_ITEMS, physics: createPhysics(cfg.statistics.thickness_nm) };
     let failed = 0;
     let seq = 1;
     for (const file of positional) {

@@ -12,6 +12,7 @@ import { decodeBytes, decodeFile, DecodeError, type DecodeOptions } from './deco
 import type { Detector } from './detect.js';
 import { computeFeatures, circularityOf } from './features.js';
 import type { Forest } from './forest.js';
+import { measureImage, type PhysicsDeps, type PhysicsResult } from '../physics/measure.js';
 import type { Detection, Features, Frame, Prediction } from '../types.js';
 
 /** Files up to this size are read once into memory (hash + decode from the same bytes). */
@@ -35,6 +36,8 @@ export interface AnalyseDeps {
   decode: DecodeOptions;
   /** Detections listed in the result at most (all are counted and used for features). */
   maxItems: number;
+  /** Defocus and the microscopist's numbers per image; absent: the result has no `physics`. */
+  physics?: PhysicsDeps;
 }
 
 export interface DetectionItem {
@@ -54,8 +57,10 @@ export interface ImageResult {
   features: Features;
   prediction: Prediction;
   forest: { model: string; sha256: string };
+  /** Measured from the image and its detections: defocus, density, sizes, swelling (null with reasons). */
+  physics?: PhysicsResult;
   /** detect = detect_pre + inference + detect_post: everything but inference is the agent's own cost. */
-  timing_ms: { read: number; decode: number; detect: number; detect_pre: number; inference: number; detect_post: number; features: number; forest: number; total: number; queue_wait?: number };
+  timing_ms: { read: number; decode: number; detect: number; detect_pre: number; inference: number; detect_post: number; features: number; forest: number; physics?: number; total: number; queue_wait?: number };
 }
 
 /** `signal` stops a tiled detection between windows: a stop need not wait for a whole camera frame. */
@@ -82,6 +87,8 @@ export async function analyseImage(path: string, rel: string, deps: AnalyseDeps,
   const t4 = performance.now();
   const prediction = await stage('forest', async () => deps.forest.predict(features));
   const t5 = performance.now();
+  const physics = deps.physics ? measureImage(path, frame, det.detections, deps.physics) : undefined;
+  const t6 = performance.now();
   return {
     image: { path, rel, sha256, bytes: size, width: frame.width, height: frame.height, dtype: frame.dtype, format: frame.format, pixel_size: frame.pixelSize },
     detector: {
@@ -92,9 +99,10 @@ export async function analyseImage(path: string, rel: string, deps: AnalyseDeps,
     features,
     prediction,
     forest: { model: deps.forest.manifest.name, sha256: deps.forest.sha256 },
+    ...(physics ? { physics } : {}),
     timing_ms: {
       read: ms(t1 - t0), decode: ms(t2 - t1), detect: ms(t3 - t2), detect_pre: ms(det.preprocessMs), inference: ms(det.inferenceMs), detect_post: ms(Math.max(0, t3 - t2 - det.preprocessMs - det.inferenceMs)),
-      features: ms(t4 - t3), forest: ms(t5 - t4), total: ms(t5 - t0) },
+      features: ms(t4 - t3), forest: ms(t5 - t4), ...(physics ? { physics: ms(t6 - t5) } : {}), total: ms(t6 - t0) },
   };
 }
 
