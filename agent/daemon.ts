@@ -40,6 +40,9 @@ import { newStats, type DaemonStats } from './daemon/stats.js';
 import { Teardown } from './daemon/teardown.js';
 import { startWatchdog } from './daemon/watchdog.js';
 import { analyseWith, DEFAULT_MAX_ITEMS, Worker } from './daemon/worker.js';
+import { notificationsFromConfig } from './notifications/start.js';
+import { createPhysics } from './physics/measure.js';
+import { startDaemonSession } from './stats/daemon-session.js';
 
 export { checkPairing } from './daemon/model-slot.js';
 export { fileStamp } from './daemon/files.js';
@@ -116,6 +119,14 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
   teardown.push(() => publisher.stop(retained.availability('stopped'), 5000), 'publisher');
   const publishStatus = () => publisher.publishRetained('status', retained.status());
 
+  // 2a. Notifications by webhook and mail (notify.*; none by default): they listen to the alert and
+  // error events and only enqueue, so a receiver that is down never holds up an image.
+  const notifications = notificationsFromConfig(cfg, { events, clock, log: log.child({ component: 'notify' }) }, deps.env ?? process.env);
+  if (notifications) {
+    teardown.push(notifications.start(), 'notifications');
+    retained.addStatus('notifications', () => notifications.status());
+  }
+
   // 2b. The live view: a web page that follows the same topics as any other dashboard.
   // Overlays are drawn only for images this agent analysed (never for paths read off MQTT).
   const own = cfg.http.listen ? new OwnImages({ max: 8, watchDir: () => retained.d.watchDir || null }) : null;
@@ -138,13 +149,17 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
   // 5. The queue, its worker, and the intake that feeds it.
   const configHash = configHasher(cfg, models);
   const alreadyDone = doneCheck(store, configHash);
+  const physics = createPhysics(cfg.statistics.thickness_nm); // one fringe-model cache for the run
+  // Session statistics and manifest: written on each digest and (pushed before the drain, so run after it) at stop.
+  const session = startDaemonSession({ events, stateDir, now: () => clock.now(), log: log.child({ component: 'session' }) });
+  teardown.push(() => session.writeManifest(), 'session-manifest');
   const watchOpts: WatchOptions = {
     dir: watchDir, extensions: cfg.watch.extensions, ignorePrefixes: cfg.watch.ignore_prefixes, ignoreSuffixes: cfg.watch.ignore_suffixes,
     stableMs: cfg.watch.stable_ms, pollMs: cfg.watch.poll_ms, usePolling: cfg.watch.use_polling,
   };
   const worker = new Worker({
     store, messages, alerts, configHash, alreadyDone, stats, digest, events, own, log,
-    analyse: analyseWith(() => ({ detector: models.detector!, forest: models.forest!, decode, maxItems: DEFAULT_MAX_ITEMS })),
+    analyse: analyseWith(() => ({ detector: models.detector!, forest: models.forest!, decode, maxItems: DEFAULT_MAX_ITEMS, physics })),
     intake: { ioFailure: (f) => intake.ioFailure(f) },
     pause: () => queue.pause(), pump: () => publisher.pump(),
     retryTruncated: cfg.watch.retry_truncated, retryDelayMs: cfg.watch.retry_delay_ms, outboxMax: cfg.state.outbox_max,
@@ -170,7 +185,7 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
   // 7. Schedules: status heartbeat, digest, pruning; housekeeping retries models and resumes after the outbox drains.
   const schedules = startSchedules([
     { name: 'status', expression: cfg.schedule.status, run: publishStatus },
-    { name: 'digest', expression: cfg.schedule.digest, run: () => { sendDigest({ totals: digest, store, messages, alerts, pump: () => publisher.pump(), clock }); } },
+    { name: 'digest', expression: cfg.schedule.digest, run: () => { sendDigest({ totals: digest, store, messages, alerts, pump: () => publisher.pump(), clock, session: () => session.summary() }); void session.writeManifest(); } },
     { name: 'prune', expression: cfg.schedule.prune, run: () => { store.compact(keepMs); } }, // a failure keeps the old log
   ], log.child({ component: 'schedule' }));
   teardown.push(() => schedules.stop(), 'schedules');

@@ -9,6 +9,8 @@ import type { StateMessages } from './messages.js';
 
 export interface DigestBody {
   since: string; images: number; errors: number; low: number; alerts_started: number; mean_f1: number | null;
+  /** The session's statistics so far (agent/stats/session.ts), when that module runs. */
+  session?: unknown;
 }
 
 export class DigestTotals {
@@ -42,12 +44,14 @@ export interface DigestDeps {
   alerts: { started: number };
   pump: () => void;
   clock: Clock;
+  /** Adds the session block (statistics over the trusted images since the agent started). */
+  session?: () => unknown;
 }
 
 /** The digest job: returns the body it journalled, or null when the state log is failing. */
 export function sendDigest(d: DigestDeps): DigestBody | null {
   if (d.store.writeError) return null;
-  const body = d.totals.body(d.alerts.started);
+  const body: DigestBody = { ...d.totals.body(d.alerts.started), ...(d.session ? { session: d.session() } : {}) };
   d.store.recordMessages([d.messages.make('digest', body)]);
   d.pump();
   d.totals.reset(d.clock.now());
