@@ -42,6 +42,7 @@ import { startWatchdog } from './daemon/watchdog.js';
 import { analyseWith, DEFAULT_MAX_ITEMS, Worker } from './daemon/worker.js';
 import { notificationsFromConfig } from './notifications/start.js';
 import { createPhysics } from './physics/measure.js';
+import { trainingDefocusRange } from './physics/training-range.js';
 import { startDaemonSession } from './stats/daemon-session.js';
 
 export { checkPairing } from './daemon/model-slot.js';
@@ -82,7 +83,10 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
   const stats = newStats(clock.now());
   const digest = new DigestTotals(clock.now());
   const events = new DaemonEvents(log.child({ component: 'events' }));
-  const alerts = new AlertTracker({ enterAfter: cfg.alert.enter_after, exitAfter: cfg.alert.exit_after, updateEvery: cfg.alert.update_every });
+  const alerts = new AlertTracker({
+    enterAfter: cfg.alert.enter_after, exitAfter: cfg.alert.exit_after, updateEvery: cfg.alert.update_every,
+    defocusRange: trainingDefocusRange(detectorOptions(cfg).modelPath), // for the hint: "the detector was trained on ..."
+  });
 
   // 1. State: one agent per state directory (a second one exits here, naming the first), then journal + outbox.
   const stateDir = resolve(cfg.state.dir);

@@ -93,7 +93,7 @@ export class Worker {
       if (result) {
         result.timing_ms.queue_wait = Math.round(waitedMs);
         msgs.push(messages.make('result', result, reuse));
-        alert = this.d.alerts.observe(result.prediction, result.features, file.rel);
+        alert = this.d.alerts.observe(result.prediction, result.features, file.rel, undefined, result.physics?.defocus.defocus_um ?? null);
         if (alert) msgs.push(messages.make('alert', alert, reuse));
       } else {
         const cls = errorClass(error!.stage, error!.code, error!.message);

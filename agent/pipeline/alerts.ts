@@ -7,11 +7,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Features, Prediction } from '../types.js';
+import { defocusHint, type DefocusRange } from '../physics/training-range.js';
 
 export interface AlertOptions {
   enterAfter: number;
   exitAfter: number;
   updateEvery: number;
+  /** The defocus the detector was trained on (physics/training-range.ts), for the hint; null/absent: unknown. */
+  defocusRange?: DefocusRange | null;
 }
 
 export interface AlertEvent {
@@ -26,8 +29,10 @@ export interface AlertEvent {
   min_f1: number;
   threshold: number;
   last_image: string;
-  /** A plain-language guess at the cause, from the features, for the operator. */
+  /** A plain-language guess at the cause, from the measured defocus and the features, for the operator. */
   hint: string;
+  /** The latest defocus measured on a low image of this alert (µm, negative = under-focus); null when none could be. */
+  defocus_um?: number | null;
 }
 
 interface Active {
@@ -44,6 +49,8 @@ export class AlertTracker {
   private lowRun: { f1: number; at: Date }[] = [];
   private okRun = 0;
   private active: Active | null = null;
+  /** Latest defocus measured on a low image (the run before an alert, or the alert): what the hint reports. */
+  private lowDefocus: number | null = null;
   /** Alerts started since the counter was last read (for the digest). */
   started = 0;
 
@@ -53,7 +60,8 @@ export class AlertTracker {
     return this.active ? { alert_id: this.active.id, started: this.active.started.toISOString(), low_images: this.active.low } : null;
   }
 
-  observe(p: Prediction, features: Features, image: string, now: Date = new Date()): AlertEvent | null {
+  observe(p: Prediction, features: Features, image: string, now: Date = new Date(), defocusUm: number | null = null): AlertEvent | null {
+    if (p.low && defocusUm !== null) this.lowDefocus = defocusUm;
     return p.low ? this.onLow(p, features, image, now) : this.onOk(p, features, image, now);
   }
 
@@ -78,7 +86,7 @@ export class AlertTracker {
   private onOk(p: Prediction, f: Features, image: string, now: Date): AlertEvent | null {
     this.lowRun = [];
     const a = this.active;
-    if (!a) return null;
+    if (!a) { this.lowDefocus = null; return null; }
     a.images++; a.sumF1 += p.f1;
     if (++this.okRun < this.o.exitAfter) return null;
     const ev = this.event('end', p, f, image);
@@ -86,6 +94,7 @@ export class AlertTracker {
     ev.hint = 'predicted F1 has recovered above the threshold';
     this.active = null;
     this.okRun = 0;
+    this.lowDefocus = null;
     return ev;
   }
 
@@ -93,9 +102,21 @@ export class AlertTracker {
     const a = this.active!;
     return {
       state, alert_id: a.id, started: a.started.toISOString(), low_images: a.low, images: a.images,
-      mean_f1: round(a.sumF1 / a.images), min_f1: round(a.minF1), threshold: p.threshold, last_image: image, hint: likelyCause(f),
+      mean_f1: round(a.sumF1 / a.images), min_f1: round(a.minF1), threshold: p.threshold, last_image: image,
+      hint: hintFor(f, this.lowDefocus, this.o.defocusRange ?? null), defocus_um: this.lowDefocus,
     };
   }
+}
+
+/**
+ * The hint: a measured defocus outside what the detector was trained on is the likeliest cause
+ * and is said alone ("under-focus -2.1 um, the detector was trained on -2.5..-0.3 um"); one
+ * inside it is reported before the feature heuristics, so the operator can rule focus out.
+ */
+export function hintFor(f: Features, defocusUm: number | null, range: DefocusRange | null): string {
+  if (defocusUm === null) return likelyCause(f);
+  const d = defocusHint(defocusUm, range);
+  return d.outside ? `${d.text}: bring the focus back into that range` : `${d.text}; ${likelyCause(f)}`;
 }
 
 /**
