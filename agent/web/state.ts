@@ -6,6 +6,8 @@
  * small however many detections a result lists.
  */
 
+import { LiveSizes, type SizesView } from './sizes.js';
+
 /** One point of the F1 chart. */
 export interface HistoryPoint {
   ts: string;
@@ -32,6 +34,8 @@ export interface LatestResult extends HistoryPoint {
   model: string | null;
   inference_ms: number | null;
   total_ms: number | null;
+  /** The size histogram over reliable results so far (sizes.ts), as of this result. */
+  sizes: SizesView;
 }
 
 export interface AlertView {
@@ -67,6 +71,7 @@ export interface Snapshot {
   lastEnded: AlertView | null;
   errors: ErrorView[];
   link: LinkView;
+  sizes: SizesView;
 }
 
 /**
@@ -95,6 +100,7 @@ export class LiveState {
   private alert: AlertView | null = null;
   private lastEnded: AlertView | null = null;
   private link: LinkView = { connected: false, error: null, since: new Date().toISOString() };
+  private readonly sizes = new LiveSizes();
 
   constructor(private readonly o: LiveStateOptions) {}
 
@@ -124,7 +130,7 @@ export class LiveState {
   snapshot(): Snapshot {
     return {
       root: this.o.root, historyMax: this.o.history, history: [...this.history], latest: this.latest, status: this.status, info: this.info,
-      availability: this.availability, alert: this.alert, lastEnded: this.lastEnded, errors: [...this.errors], link: this.link,
+      availability: this.availability, alert: this.alert, lastEnded: this.lastEnded, errors: [...this.errors], link: this.link, sizes: this.sizes.view(),
     };
   }
 
@@ -142,9 +148,11 @@ export class LiveState {
       f1, lo: num(interval.lo), hi: num(interval.hi), low: pred.low === true, threshold: num(pred.threshold) ?? 0, detections: num(det.count) ?? 0,
     };
     pushBounded(this.history, point, this.o.history);
+    this.sizes.add(m.physics, point.low);
     this.latest = {
       ...point, level: num(interval.level), width: num(image.width) ?? 0, height: num(image.height) ?? 0, precision: num(pred.precision) ?? 0, recall: num(pred.recall) ?? 0,
       ep: str(detector.ep), model: str(detector.model), inference_ms: num(detector.inference_ms), total_ms: num(obj(m.timing_ms).total),
+      sizes: this.sizes.view(),
     };
     return { event: 'result', data: this.latest };
   }

@@ -14,7 +14,7 @@ const STALE_STATUS_S = 45;
 
 const view = {
   history: [], latest: null, status: null, info: null, availability: null,
-  alert: null, lastEnded: null, errors: [], link: null, stream: 'connecting', historyMax: 500,
+  alert: null, lastEnded: null, errors: [], link: null, stream: 'connecting', historyMax: 500, sizes: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -299,7 +299,7 @@ function renderChart() {
 function applySnapshot(s) {
   Object.assign(view, {
     history: s.history || [], latest: s.latest, status: s.status, info: s.info, availability: s.availability,
-    alert: s.alert, lastEnded: s.lastEnded, errors: s.errors || [], link: s.link,
+    alert: s.alert, lastEnded: s.lastEnded, errors: s.errors || [], link: s.link, sizes: s.sizes || null,
   });
   view.historyMax = s.historyMax || 500;
   $('foot').textContent = `Reading MQTT topics ${s.root}/# · the chart keeps the last ${view.historyMax} results · times are this browser's local time`;
@@ -307,13 +307,18 @@ function applySnapshot(s) {
 }
 
 function renderAll() {
-  renderHeader(); renderAlert(); renderLatest(); renderStatus(); renderErrors(); renderChart();
+  renderHeader(); renderAlert(); renderLatest(); renderStatus(); renderErrors(); renderChart(); renderSizes();
 }
+
+// The size histogram is its own component (histogram.js).
+function renderSizes() { renderSizeHistogram($('sizes'), view.sizes, $('sizes-summary')); }
 
 const HANDLERS = {
   result(d) {
     view.latest = d;
-    const { width, height, precision, recall, level, ep, model, inference_ms, total_ms, ...point } = d;
+    const { width, height, precision, recall, level, ep, model, inference_ms, total_ms, sizes, ...point } = d;
+    view.sizes = sizes || view.sizes;
+    renderSizes();
     if (view.history.some((p) => p.seq === point.seq && p.sha256 === point.sha256)) return;
     view.history.push(point);
     if (view.history.length > view.historyMax) view.history.splice(0, view.history.length - view.historyMax);
