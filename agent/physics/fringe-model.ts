@@ -52,12 +52,14 @@ export function createFringeModel(o: FringeModelOptions = DEFAULT_FRINGE_MODEL):
   };
 }
 
-/** One void at the centre of a power-of-two grid wide enough that the periodic copies stay out of the profile. */
+/** One void at the centre of a power-of-two grid just wide enough that its periodic copies stay out of the profile. */
 export function simulateProfile(radiusNm: number, defocusNm: number, pixelNm: number, bins: ProfileBins, o: FringeModelOptions): Float64Array {
   const rOutPx = bins.count * bins.binPx;
   const spreadPx = 2 * fringeScaleNm(defocusNm, o.kV) / pixelNm;
+  // The nearest periodic copy sits n px away; its void and fringe must stay beyond the profile's reach.
+  const rPx = radiusNm / pixelNm;
   let n = 32;
-  while (n < 2 * (rOutPx + spreadPx) + 8 && n < 512) n *= 2;
+  while (n < rOutPx + rPx + spreadPx + 4 && n < 512) n *= 2;
   const re = new Float64Array(n * n), im = new Float64Array(n * n);
   voidWave(re, im, n, radiusNm / pixelNm, -interactionConstant(o.kV * 1000) * o.v0 * pixelNm);
   const optics: OpticsParams = { kV: o.kV, defocusNm, csNm: o.csNm, astigNm: 0, astigAngle: 0, alphaRad: o.alphaRad, focalSpreadNm: o.focalSpreadNm, apertureRad: 0 };
