@@ -63,8 +63,11 @@ test('daemon: results carry physics, the digest carries session statistics, the 
   const manifest = join(state, 'session-manifest.csv');
   await waitFor(async () => (await readFile(manifest, 'utf8').catch(() => '')).trim().split('\n').length === 4, 10_000, 'manifest with three rows');
   stopped = true;
+  const stopAt = Date.now();
   await daemon.stop('test done');
   const json = JSON.parse(await readFile(join(state, 'session-manifest.json'), 'utf8'));
+  // Rewritten at stop (the schedules stop first, so no digest wrote it after stopAt).
+  t.true(Date.parse(json.written) >= stopAt, `written ${json.written}, stop at ${new Date(stopAt).toISOString()}`);
   t.is(json.images.length, 3);
   t.deepEqual(json.images.map((e: any) => e.image).sort(), meta.map((m) => m.file_name).sort());
   for (const e of json.images) t.is(typeof e.why, 'string');
