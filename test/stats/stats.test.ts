@@ -122,3 +122,14 @@ test('manifest: CSV and JSON in the state dir, names with commas and quotes surv
   t.is(json.summary.trusted, 1);
   t.is(json.written, '2026-01-01T01:00:00.000Z');
 });
+
+test('session: a long run keeps the latest maxImages, says how many left the window', (t) => {
+  const s = new SessionStatistics(new Date(0), { resamples: 50, level: 0.95, seed: 1, maxImages: 3 });
+  const f = frame(0.5);
+  for (let i = 0; i < 5; i++) s.observe({ image: `${i}.png`, sha256: String(i), f1: 0.9, threshold: 0.5, defocus_um: null, stats: imageStatistics([disc(50, 50, 5 + i)], f, { nm: null }) });
+  const sum = s.summary();
+  t.like(sum, { images: 3, dropped: 2, trusted: 3 });
+  t.deepEqual(s.entries.map((e) => e.image), ['2.png', '3.png', '4.png']);
+  t.is(sum.statistics.swelling_percent.value, null, 'no thickness anywhere: no swelling');
+  t.is(sum.statistics.swelling_images, 0);
+});
