@@ -5,7 +5,24 @@
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { DEFAULT_FOREST_OPTIONS, type ForestOptions } from '../learn/cart.js';
-import { numberFlag, stringFlag } from './command.js';
+import { join } from 'node:path';
+import { MODELS_DIR } from '../paths.js';
+import { numberFlag, stringFlag, UsageError } from './command.js';
+
+/** Model packs by name (--pack): a detector and the forest trained on its own output on the same kind of images; --model/--forest still win. */
+export const PACKS: Record<string, { model: string; forest: string }> = {
+  cavity: { model: join(MODELS_DIR, 'cavity-unet-all.onnx'), forest: join(MODELS_DIR, 'forest-default.json') },
+  loops: { model: join(MODELS_DIR, 'loops-unet.onnx'), forest: join(MODELS_DIR, 'forest-loops.json') },
+};
+
+/** --pack NAME as detector.model/forest.model overrides (none without the flag). */
+function packOverrides(flags: Record<string, string | true>): Record<string, unknown> {
+  const name = stringFlag(flags, 'pack');
+  if (name === undefined) return {};
+  const pack = PACKS[name];
+  if (!pack) throw new UsageError(`--pack: unknown pack "${name}" (known: ${Object.keys(PACKS).join(', ')})`);
+  return { 'detector.model': pack.model, 'forest.model': pack.forest };
+}
 
 /** flag -> config path */
 export const CONFIG_FLAGS: Record<string, string> = {
@@ -20,7 +37,7 @@ export const CONFIG_FLAGS: Record<string, string> = {
 };
 
 export function configFromFlags(flags: Record<string, string | true>, env: NodeJS.ProcessEnv = process.env): Config {
-  const overrides: Record<string, unknown> = {};
+  const overrides: Record<string, unknown> = packOverrides(flags);
   for (const [flag, path] of Object.entries(CONFIG_FLAGS)) {
     const v = stringFlag(flags, flag);
     if (v !== undefined) overrides[path] = v;

@@ -15,8 +15,8 @@ import { createPhysics } from '../physics/measure.js';
 import { configFromFlags } from './options.js';
 
 export const predict: Command = async (argv, io) => {
-  const { flags, positional } = parseFlags(argv, ['config', 'model', 'forest', 'instrument', 'log-level']);
-  if (positional.length === 0) throw new UsageError('usage: temguard predict FILE... [--model ONNX] [--forest MODEL.json] [--config FILE]');
+  const { flags, positional } = parseFlags(argv, ['config', 'model', 'forest', 'pack', 'instrument', 'log-level']);
+  if (positional.length === 0) throw new UsageError('usage: temguard predict FILE... [--pack cavity|loops] [--model ONNX] [--forest MODEL.json] [--config FILE]');
   const cfg = configFromFlags(flags);
   const log = flags['log-level'] ? createLogger({ level: cfg.log.level, write: io.stderr }) : silentLogger;
   const detector = await createDetector(detectorOptions(cfg), log);

@@ -18,7 +18,7 @@ import { CONFIG_FLAGS, configFromFlags } from './options.js';
 const REPEAT_MS = 1000;
 
 export const run: Command = async (argv, io) => {
-  const { flags, positional } = parseFlags(argv, [...Object.keys(CONFIG_FLAGS), 'config']);
+  const { flags, positional } = parseFlags(argv, [...Object.keys(CONFIG_FLAGS), 'config', 'pack']);
   if (positional.length) io.stderr(`temguard run: ignoring unexpected arguments: ${positional.join(' ')}`);
   const cfg = configFromFlags(flags);
   const log = createLogger({ level: cfg.log.level });

@@ -229,7 +229,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--name', required=True)
     ap.add_argument('--train', nargs='+', required=True)
-    ap.add_argument('--val', nargs='+', required=True)
+    ap.add_argument('--val', nargs='*', default=[],
+                    help='validation dirs; none: skip validation (e.g. cross-fitting, where the agent scores the held-out fold)')
     ap.add_argument('--out-dir', default='models')
     ap.add_argument('--base', type=int, default=12)
     ap.add_argument('--crop', type=int, default=128)
@@ -242,6 +243,9 @@ def main():
     ap.add_argument('--threshold', type=float, default=0.5)
     ap.add_argument('--min-area', type=int, default=6)
     ap.add_argument('--description', default='')
+    ap.add_argument('--object-px', metavar='LO,HI',
+                    help='equivalent diameters (px) the model finds at its own scale: exported as temguard.object_px (the agent\'s pyramid); unset: the adapter\'s default')
+    ap.add_argument('--class-name', default='cavity', help='the one class the probability map is of (temguard.classes, manifest)')
     ap.add_argument('--aug', choices=['basic', 'strong'], default='basic',
                     help='basic: crop/rot90/flip/gamma; strong adds rescaling (--scale), mottled background, blur, noise')
     ap.add_argument('--scale', type=float, nargs=2, default=[0.5, 1.25], metavar=('LO', 'HI'),
@@ -306,14 +310,17 @@ def main():
 
     torch.save(model.state_dict(), checkpoint)  # survives a failed validation
     val = load_dirs(a.val)  # loaded late: validation sets may still be rendering while training runs
-    metrics = validate(model, val, a.threshold, a.min_area)
+    metrics = validate(model, val, a.threshold, a.min_area) if val else {}
     print(json.dumps(metrics, indent=1), flush=True)
+    # Only keys that differ from export_onnx's defaults, so a run without these flags exports as before.
+    model_meta = {**({'temguard.object_px': a.object_px} if a.object_px else {}),
+                  **({'temguard.classes': "{0: '%s'}" % a.class_name} if a.class_name != 'cavity' else {})}
 
     onnx_path = os.path.join(a.out_dir, a.name + '.onnx')
     presets = sorted({it['preset'] for it in train})
     export(model, onnx_path, {
         'temguard.threshold': str(a.threshold), 'temguard.min_area': str(a.min_area),
-        'temguard.model': a.name, 'temguard.training_presets': ','.join(presets),
+        'temguard.model': a.name, 'temguard.training_presets': ','.join(presets), **model_meta,
     })
     manifest = {
         'name': a.name,
@@ -326,10 +333,10 @@ def main():
         'input': {'name': 'image', 'shape': '[1,1,H,W], H and W multiples of 16 (the agent edge-pads)',
                   'dtype': 'float32', 'normalisation': 'per-image percentile scaling: (v - p1) / (p99 - p1) clipped to [0,1]; '
                   'percentiles from every s-th pixel, s = ceil(N / 262144), nearest rank'},
-        'output': {'name': 'prob', 'shape': '[1,1,H,W]', 'meaning': 'cavity probability per pixel'},
+        'output': {'name': 'prob', 'shape': '[1,1,H,W]', 'meaning': f'{a.class_name} probability per pixel'},
         'postprocess': {'instances': '8-connected components of prob >= threshold', 'threshold': a.threshold,
                         'min_area': a.min_area, 'score': 'mean probability over the component'},
-        'metadata_props': {**ADAPTER_METADATA, 'temguard.threshold': str(a.threshold), 'temguard.min_area': str(a.min_area)},
+        'metadata_props': {**ADAPTER_METADATA, 'temguard.threshold': str(a.threshold), 'temguard.min_area': str(a.min_area), **model_meta},
         'architecture': {'type': 'UNet', 'base_channels': a.base, 'levels': 4,
                          'parameters': int(sum(p.numel() for p in model.parameters()))},
         'training': {
