@@ -49,6 +49,7 @@ export class Delivery {
   private attempt = 0;
   private cancelRetry: (() => void) | null = null;
   private stopped = false;
+  private idle: (() => void) | null = null;
   readonly stats: DeliveryStats = { sent: 0, failed: 0, dropped: 0, retries: 0, queued: 0, last_error: null };
   /** Called after each notice leaves the queue (sent, failed or dropped): the tests wait on it. */
   onSettled: ((n: Notice, outcome: 'sent' | 'failed' | 'dropped') => void) | null = null;
@@ -69,6 +70,20 @@ export class Delivery {
     }
     this.stats.queued = this.queue.length;
     this.next();
+  }
+
+  /**
+   * At shutdown: resolves once the queue is empty (an alert's end raised by the drain still
+   * goes out) or after ms, whichever is first; a receiver that is down does not hold the stop.
+   */
+  async finish(ms: number): Promise<void> {
+    if (this.queue.length === 0) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref();
+      this.idle = () => { clearTimeout(timer); resolve(); };
+    });
+    this.idle = null;
   }
 
   stop(): void {
@@ -92,6 +107,7 @@ export class Delivery {
     if (outcome === 'sent') this.stats.sent++;
     else this.stats.failed++;
     this.onSettled?.(n, outcome);
+    if (this.queue.length === 0) this.idle?.();
     this.next();
   }
 

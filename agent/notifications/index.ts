@@ -41,14 +41,19 @@ export class Notifications {
     this.deliveries = o.channels.map((c) => new Delivery(c, o.delivery, d.log, d.later ?? realLater));
   }
 
-  start(): () => void {
+  /** Returns the stop for the daemon's teardown (waits up to settleMs for the queues to empty). */
+  start(settleMs = 3000): () => Promise<void> {
     this.stops.push(
       this.d.events.on('alert', ({ msg }) => this.offer(alertNotice(msg.payload))),
       this.d.events.on('error', ({ msg }) => this.offer(errorNotice(msg.payload))),
       // A minute is fine enough for digests and the end of quiet hours.
       this.d.clock.every(Math.min(60_000, this.o.gate.digestMs), () => this.tick()),
     );
-    return () => this.stop();
+    return async () => {
+      for (const s of this.stops.splice(0)) s();
+      await Promise.all(this.deliveries.map((d) => d.finish(settleMs)));
+      this.stop();
+    };
   }
 
   /** Classify, gate, enqueue; exported for embedders that raise their own notices. */

@@ -148,3 +148,20 @@ test('held notices leave as one digest when the clock reaches digest_s', async (
   t.is(n.status().held, 0);
   n.stop();
 });
+
+test('at stop, notices still queued are sent (within the settle time) before the channel closes', async (t) => {
+  const r = await receiver();
+  t.teardown(() => r.server.close());
+  const { log } = capture();
+  const ev = events(log);
+  const n = new Notifications({ ...opts(), channels: [webhookChannel({ url: r.url, timeoutMs: 2000 })] }, { events: ev, clock: new ManualClock(T0), log });
+  const stop = n.start(5000);
+  const id = randomUUID();
+  emitAlert(ev, alertMsg('new', id, T0));
+  emitAlert(ev, alertMsg('end', id, T0)); // e.g. raised by the drain at SIGTERM
+  t.is(n.deliveries[0]!.stats.queued, 2);
+  await stop();
+  t.deepEqual(r.got.map((g) => g.body.temguard.state), ['new', 'end']);
+  emitAlert(ev, alertMsg('new', randomUUID(), T0));
+  t.is(n.deliveries[0]!.stats.queued, 0, 'nothing is taken after the stop');
+});
