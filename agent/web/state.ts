@@ -36,6 +36,8 @@ export interface LatestResult extends HistoryPoint {
   total_ms: number | null;
   /** The size histogram over reliable results so far (sizes.ts), as of this result. */
   sizes: SizesView;
+  /** The measured defocus (µm, negative = under-focus), or why there is none. */
+  defocus: { um: number | null; sigma: number | null; reason: string | null } | null;
 }
 
 export interface AlertView {
@@ -152,7 +154,7 @@ export class LiveState {
     this.latest = {
       ...point, level: num(interval.level), width: num(image.width) ?? 0, height: num(image.height) ?? 0, precision: num(pred.precision) ?? 0, recall: num(pred.recall) ?? 0,
       ep: str(detector.ep), model: str(detector.model), inference_ms: num(detector.inference_ms), total_ms: num(obj(m.timing_ms).total),
-      sizes: this.sizes.view(),
+      sizes: this.sizes.view(), defocus: defocusOf(m.physics),
     };
     return { event: 'result', data: this.latest };
   }
@@ -223,4 +225,12 @@ function num(v: unknown): number | null {
 }
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
+}
+
+/** The result's defocus, numbers and a reason word only (anything else in the message is ignored). */
+function defocusOf(physics: unknown): LatestResult['defocus'] {
+  const d = obj(obj(physics).defocus);
+  if (!Object.keys(d).length) return null;
+  const reason = str(d.reason);
+  return { um: num(d.defocus_um), sigma: num(d.defocus_sigma_um), reason: reason && /^[a-z_]{1,40}$/.test(reason) ? reason : null };
 }

@@ -16,9 +16,9 @@ import { resultMsg, ROOT } from '../web/messages.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
-function withSizes(f1: number, diameters: number[], i: number): Record<string, unknown> {
+function withSizes(f1: number, diameters: number[], i: number, defocus: Record<string, unknown> = { defocus_um: -1.234, defocus_sigma_um: 0.1, method: 'fresnel_fringe' }): Record<string, unknown> {
   const msg = resultMsg({ path: `/x/${i}.png`, rel: `${i}.png`, sha256: i.toString(16).padStart(64, '0'), width: 512, height: 512, f1, threshold: 0.5, items: [] });
-  return { ...msg, physics: { defocus: { defocus_um: -1, defocus_sigma_um: 0.1, method: 'fresnel_fringe' }, statistics: { count: diameters.length, size_histogram: sizeHistogram(diameters) } } };
+  return { ...msg, physics: { defocus, statistics: { count: diameters.length, size_histogram: sizeHistogram(diameters) } } };
 }
 
 test('LiveSizes: sums reliable results only, ignores malformed bins', (t) => {
@@ -63,8 +63,17 @@ test('LiveSizes: sums reliable results only, ignores malformed bins', (t) => {
   t.deepEqual(tall.map((b) => b.title), ['2.828–4 nm: 4', '5.657–8 nm: 1']);
   t.true(tall[0]!.h > tall[1]!.h);
   t.false(bars.some((b) => /^(32|45)/.test(b.title!)), 'the low image\'s 40 nm cavities are not drawn');
+  // The latest image's defocus, beside its F1; and the reason when it could not be measured.
+  t.regex((await page.locator('#latest-kv').textContent())!, /Defocus-1\.23 ± 0\.10 µm \(under-focus\)/);
+  await pub.publishAsync(`${ROOT}/result`, JSON.stringify(withSizes(0.9, [3], 4, { defocus_um: null, defocus_sigma_um: null, method: 'fresnel_fringe', reason: 'pixel_size_unknown' })), { qos: 1 });
+  await page.waitForFunction(() => /not measured \(pixel size unknown\)/.test(document.getElementById('latest-kv')!.textContent ?? ''), undefined, { timeout: 10_000 });
+  await pub.publishAsync(`${ROOT}/result`, JSON.stringify(withSizes(0.9, [3], 5, { defocus_um: null, reason: '<img src=x onerror=alert(1)>' })), { qos: 1 });
+  await page.waitForFunction(() => document.getElementById('latest-name')!.textContent === '5.png', undefined, { timeout: 10_000 });
+  const defocusRow = () => page.locator('#latest-kv dt', { hasText: 'Defocus' }).locator('xpath=following-sibling::dd[1]').textContent();
+  t.is(await defocusRow(), '—', 'a reason that is not a reason word is not shown');
+  t.is(await page.locator('#latest-kv img').count(), 0, 'a hostile reason is never markup');
   // A reload starts from /api/state and shows the same.
   await page.reload();
-  await page.waitForFunction(() => /5 cavities in 2 reliable images/.test(document.getElementById('sizes-summary')!.textContent ?? ''), undefined, { timeout: 10_000 });
+  await page.waitForFunction(() => /7 cavities in 4 reliable images/.test(document.getElementById('sizes-summary')!.textContent ?? ''), undefined, { timeout: 10_000 });
   t.deepEqual(problems, []);
 });

@@ -120,6 +120,7 @@ function renderLatest() {
   setKv($('latest-kv'), [
     ['Precision / recall', `${fmt(p.precision)} / ${fmt(p.recall)}`],
     ['Detections', String(p.detections)],
+    ['Defocus', defocusText(p.defocus)],
     ['Image', p.width && p.height ? `${p.width} × ${p.height} px` : '—'],
     ['Detector', `${p.ep || '—'}${p.inference_ms !== null ? ` · ${fmt(p.inference_ms, 0)} ms` : ''}`],
     ['Analysed', `${time(p.ts)}${p.total_ms !== null ? ` · ${fmt(p.total_ms, 0)} ms total` : ''}`],
@@ -148,6 +149,13 @@ function renderLatest() {
     next.onerror = () => { if (ticket > overlayShown) overlayFailed(src); };
     next.src = src;
   }
+}
+
+// Negative = under-focus, as the microscope writes it; why not, when it could not be measured.
+function defocusText(d) {
+  if (!d) return '—';
+  if (d.um === null) return d.reason ? `not measured (${d.reason.replace(/_/g, ' ')})` : '—';
+  return `${d.um > 0 ? '+' : ''}${fmt(d.um, 2)} ± ${fmt(d.sigma, 2)} µm (${d.um < 0 ? 'under' : 'over'}-focus)`;
 }
 
 let overlayTicket = 0;
@@ -316,7 +324,7 @@ function renderSizes() { renderSizeHistogram($('sizes'), view.sizes, $('sizes-su
 const HANDLERS = {
   result(d) {
     view.latest = d;
-    const { width, height, precision, recall, level, ep, model, inference_ms, total_ms, sizes, ...point } = d;
+    const { width, height, precision, recall, level, ep, model, inference_ms, total_ms, sizes, defocus, ...point } = d;
     view.sizes = sizes || view.sizes;
     renderSizes();
     if (view.history.some((p) => p.seq === point.seq && p.sha256 === point.sha256)) return;
