@@ -5,6 +5,8 @@
  */
 import test from 'ava';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../agent/paths.js';
 import mqtt from 'mqtt';
 import { silentLogger } from '../../agent/log.js';
 import { sizeHistogram } from '../../agent/stats/histogram.js';
@@ -76,4 +78,13 @@ test('LiveSizes: sums reliable results only, ignores malformed bins', (t) => {
   await page.reload();
   await page.waitForFunction(() => /7 cavities in 4 reliable images/.test(document.getElementById('sizes-summary')!.textContent ?? ''), undefined, { timeout: 10_000 });
   t.deepEqual(problems, []);
+  if (process.env.TEMGUARD_WRITE_SCREENSHOT === '1') {
+    // docs/physics/live-sizes.png: a session-like log-normal spread of sizes (median ~5 nm).
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+    for (let i = 10; i < 40; i++) await pub.publishAsync(`${ROOT}/result`, JSON.stringify(withSizes(0.85, Array.from({ length: 40 }, () => 5 * Math.exp(0.45 * gauss())), i)), { qos: 1 });
+    await page.waitForFunction(() => /in 34 reliable images/.test(document.getElementById('sizes-summary')!.textContent ?? ''), undefined, { timeout: 10_000 });
+    await page.locator('.sizes-card').screenshot({ path: join(PACKAGE_ROOT, 'docs', 'physics', 'live-sizes.png') });
+  }
 });
