@@ -5,7 +5,7 @@ export interface DaemonStats {
   results: number;
   errors: number;
   low: number;
-  last_prediction: { image: string; f1: number; low: boolean } | null;
+  last_prediction: { image: string; f1: number; low: boolean; defocus_um?: number | null } | null;
 }
 
 export function newStats(now: number): DaemonStats {

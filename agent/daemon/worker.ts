@@ -138,7 +138,7 @@ export class Worker {
       stats.results++;
       this.d.digest.result(p.f1, p.low);
       if (p.low) stats.low++;
-      stats.last_prediction = { image: file.rel, f1: p.f1, low: p.low };
+      stats.last_prediction = { image: file.rel, f1: p.f1, low: p.low, ...(result.physics ? { defocus_um: result.physics.defocus.defocus_um } : {}) };
       if (alert) log.warn(`alert ${alert.state}`, { alert_id: alert.alert_id, mean_f1: alert.mean_f1, hint: alert.hint });
       log.info('result', { image: file.rel, f1: round4(p.f1), low: p.low, detections: result.detections.count, ms: result.timing_ms.total });
     } else {

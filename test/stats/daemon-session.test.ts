@@ -25,7 +25,7 @@ test('daemon: results carry physics, the digest carries session statistics, the 
   await writeFile(join(watch, 'temguard.json'), JSON.stringify({ thickness_nm: 100 }));
   const port = await freePort();
   const cfg = loadConfig({
-    env: { TEMGUARD_WATCH_STABLE_MS: '200', TEMGUARD_WATCH_POLL_MS: '50', TEMGUARD_DETECTOR_PROVIDERS: '[cpu]', TEMGUARD_SCHEDULE_DIGEST: '* * * * * *' },
+    env: { TEMGUARD_WATCH_STABLE_MS: '200', TEMGUARD_WATCH_POLL_MS: '50', TEMGUARD_DETECTOR_PROVIDERS: '[cpu]', TEMGUARD_SCHEDULE_DIGEST: '* * * * * *', TEMGUARD_SCHEDULE_STATUS: '* * * * * *' },
     overrides: {
       'watch.dir': watch, 'state.dir': state, 'mqtt.url': `embedded://127.0.0.1:${port}`,
       // The three images share a preset's pixel-size range; one override per file, as a site would set it per camera.
@@ -39,9 +39,11 @@ test('daemon: results carry physics, the digest carries session statistics, the 
   t.teardown(() => client.endAsync());
   const results: any[] = [];
   let digest: any = null;
+  let lastPrediction: any = null;
   client.on('message', (topic, buf) => {
     const msg = JSON.parse(buf.toString());
     if (topic.endsWith('/result')) results.push(msg);
+    if (topic.endsWith('/status') && msg.last_prediction) lastPrediction = msg.last_prediction;
     if (topic.endsWith('/digest') && msg.session?.images === 3 && !digest) digest = msg;
   });
   await client.subscribeAsync(`temguard/${cfg.instrument.id}/#`, { qos: 1 });
@@ -54,6 +56,9 @@ test('daemon: results carry physics, the digest carries session statistics, the 
     t.true(r.physics.statistics.density_per_nm2 > 0);
   }
   t.is(schemaErrors('digest', digest), null);
+  // The retained status names the last image's measured defocus too (dashboards show it).
+  await waitFor(() => lastPrediction?.image === results.at(-1).image.rel, 15_000, 'status with the last prediction');
+  t.is(lastPrediction.defocus_um, results.at(-1).physics.defocus.defocus_um);
   const s = digest.session;
   const trusted = results.filter((r) => r.prediction.f1 >= r.prediction.threshold).length;
   t.is(s.trusted, trusted);
