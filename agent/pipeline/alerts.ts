@@ -103,9 +103,16 @@ export class AlertTracker {
     return {
       state, alert_id: a.id, started: a.started.toISOString(), low_images: a.low, images: a.images,
       mean_f1: round(a.sumF1 / a.images), min_f1: round(a.minF1), threshold: p.threshold, last_image: image,
-      hint: hintFor(f, this.lowDefocus, this.o.defocusRange ?? null), defocus_um: this.lowDefocus,
+      hint: domainPrefix(p) + hintFor(f, this.lowDefocus, this.o.defocusRange ?? null), defocus_um: this.lowDefocus,
     };
   }
+}
+
+/** An image far from the forest's training table: its number is an extrapolation, say so first. */
+export function domainPrefix(p: Prediction): string {
+  const d = p.in_domain;
+  if (!d || d.in_domain) return '';
+  return `outside what the forest knows (farther from its training images than ${d.percentile.toFixed(1)}% of them): the predicted F1 is not reliable; `;
 }
 
 /**

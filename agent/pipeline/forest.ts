@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { MODELS_DIR } from '../paths.js';
 import { FEATURE_NAMES, type FeatureName, type Features, type Prediction } from '../types.js';
 import { decodeForest, predictFlat, type EncodedForest, type FlatForest } from '../learn/trees.js';
+import { domainChecker, type DomainReference } from './domain.js';
 
 export const DEFAULT_FOREST_PATH: string = join(MODELS_DIR, 'forest-default.json');
 export const FOREST_FORMAT = 'temguard-forest';
@@ -61,6 +62,8 @@ export interface ForestManifest {
   training?: Record<string, unknown>;
   metrics?: Record<string, unknown>;
   conformal?: ConformalInfo;
+  /** Applicability-domain reference (domain.ts); absent in older models: no in_domain then. */
+  domain?: DomainReference;
   [extra: string]: unknown;
 }
 
@@ -98,6 +101,11 @@ export function createForest(model: ForestModelFile, manifest: ForestManifest, p
   const { mean, scale } = model.scaler;
   const x = new Float32Array(features.length);
   const clamp = (v: number): number => Math.min(1, Math.max(0, v));
+  let domain: ReturnType<typeof domainChecker> | undefined;
+  const outside = manifest.domain?.features?.filter((f) => !(features as readonly string[]).includes(f)) ?? [];
+  if (outside.length) throw new ForestError(`forest ${path}: domain reference uses features the model does not: ${outside.join(', ')}`);
+  try { domain = manifest.domain ? domainChecker(manifest.domain) : undefined; }
+  catch (e) { throw new ForestError(`forest ${path}: ${(e as Error).message}`); }
   return {
     path, sha256, manifest, features,
     predict(input: Features): Prediction {
@@ -109,6 +117,7 @@ export function createForest(model: ForestModelFile, manifest: ForestManifest, p
       const f1 = clamp(predictFlat(forests.f1, x));
       const out: Prediction = { f1, precision: clamp(predictFlat(forests.precision, x)), recall: clamp(predictFlat(forests.recall, x)), low: f1 < threshold, threshold };
       if (model.conformal) out.interval = { lo: clamp(f1 - model.conformal.q), hi: clamp(f1 + model.conformal.q), level: model.conformal.level };
+      if (domain) out.in_domain = domain(input as unknown as Record<string, number>);
       return out;
     },
   };

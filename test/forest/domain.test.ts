@@ -1,0 +1,62 @@
+import test from 'ava';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildDomainReference, domainChecker, DomainError } from '../../agent/pipeline/domain.js';
+import { loadForest, manifestPathFor, ForestError } from '../../agent/pipeline/forest.js';
+import { readTable } from '../../agent/learn/table.js';
+import { AlertTracker, domainPrefix } from '../../agent/pipeline/alerts.js';
+import { MODELS_DIR } from '../../agent/paths.js';
+import type { Prediction } from '../../agent/types.js';
+
+const TABLE = 'docs/forest/table.csv';
+const MODEL = join(MODELS_DIR, 'forest-default.json');
+
+test('held-out rows of a known group are mostly in domain, shifted rows are not', async (t) => {
+  const { rows } = await readTable(TABLE);
+  const feats = ['counts_0.9', 'avg_conf', 'avg_shape', 'counts', 'avg_size'];
+  const train = rows.filter((_, i) => i % 2 === 0);
+  const held = rows.filter((_, i) => i % 2 === 1);
+  const check = domainChecker(buildDomainReference(train.map((r) => r.features), feats));
+  const inside = held.filter((r) => check(r.features).in_domain).length / held.length;
+  t.true(inside > 0.9, `held-out share in domain ${inside}`);
+  const far = { ...held[0]!.features, counts: 50_000, avg_shape: 40 };
+  const r = check(far);
+  t.false(r.in_domain);
+  t.is(r.percentile, 100);
+  t.true(r.distance > check(held[0]!.features).distance);
+});
+
+test('a malformed reference is refused with a reason, a missing feature too', (t) => {
+  const rows = Array.from({ length: 20 }, (_, i) => ({ a: i, b: i % 3 }));
+  const ref = buildDomainReference(rows, ['a', 'b'], { k: 3 });
+  t.throws(() => domainChecker({ ...ref, points: ref.points.slice(0, 8) }), { instanceOf: DomainError, message: /points/ });
+  t.throws(() => domainChecker({ ...ref, mean: [0] }), { instanceOf: DomainError, message: /malformed/ });
+  t.throws(() => domainChecker(ref)({ a: 1 }), { instanceOf: DomainError, message: /"b"/ });
+  t.throws(() => buildDomainReference(rows.slice(0, 3), ['a'], { k: 3 }), { instanceOf: DomainError });
+});
+
+test('the shipped forest publishes in_domain; a reference on foreign features is refused', async (t) => {
+  const base = JSON.parse(await readFile(manifestPathFor(MODEL), 'utf8'));
+  if (!base.domain) return t.fail('models/forest-default.manifest.json carries no domain reference (run models/recipes/forest/domain.ts)');
+  const forest = await loadForest(MODEL, { threshold: 0.5 });
+  const { rows } = await readTable(TABLE);
+  const p = forest.predict(rows[0]!.features as never);
+  t.truthy(p.in_domain);
+  t.true(p.in_domain!.distance >= 0 && p.in_domain!.percentile >= 0 && p.in_domain!.percentile <= 100);
+  const dir = await mkdtemp(join(tmpdir(), 'tg-domain-'));
+  const model = join(dir, 'm.json');
+  await copyFile(MODEL, model);
+  await writeFile(manifestPathFor(model), JSON.stringify({ ...base, domain: { ...base.domain, features: ['q_snr'] } }));
+  await t.throwsAsync(loadForest(model, { threshold: 0.5 }), { instanceOf: ForestError, message: /domain reference uses features/ });
+});
+
+test('an alert on out-of-domain images says so before the usual hint', (t) => {
+  const alerts = new AlertTracker({ enterAfter: 1, exitAfter: 1, updateEvery: 5 });
+  const p: Prediction = { f1: 0.3, precision: 0.3, recall: 0.3, low: true, threshold: 0.5, in_domain: { in_domain: false, distance: 9, percentile: 100 } };
+  const ev = alerts.observe(p, { counts: 0 } as never, 'x.png');
+  t.truthy(ev);
+  t.regex(ev!.hint, /^outside what the forest knows .*100\.0%.*; no detections/);
+  t.is(domainPrefix({ ...p, in_domain: { in_domain: true, distance: 1, percentile: 50 } }), '');
+  t.is(domainPrefix({ ...p, in_domain: undefined }), '');
+});
