@@ -63,6 +63,10 @@ export const SCHEMA = {
   statistics: {
     thickness_nm: f.number(0, 'Foil thickness (nm) for each image\'s swelling. A temguard.json ({"thickness_nm": 85}) in the image\'s directory wins over it. 0: unknown (swelling is null unless a sidecar gives it).', { min: 0, max: 100000 }),
   },
+  labels: {
+    calibrate: f.boolean(true, 'Apply the site calibration (an isotonic map predicted -> realized F1 fitted on the spot-check labels) once labels.calibrate_after images are labelled, where it measured better (leave-one-out). false: results carry the forest\'s own F1 (prediction.calibration null).'),
+    calibrate_after: f.integer(20, 'Labelled images needed before the site calibration is fitted.', { min: 2, max: 100000 }),
+  },
   mqtt: {
     url: f.string('embedded://127.0.0.1:1883', 'Broker: embedded://HOST:PORT starts an in-process broker that takes clients on this machine only; mqtt:// or mqtts:// for a site broker.'),
     prefix: f.string('temguard', 'Topic prefix: topics are <prefix>/<instrument>/<name>.'),
