@@ -9,7 +9,7 @@
  */
 
 export interface IsotonicMap {
-  /** Increasing x of the pooled blocks (their weighted mean of predicted F1). */
+  /** Non-decreasing knots: each pooled block's first and last predicted F1. */
   x: number[];
   /** Non-decreasing fitted realized F1 at each x. */
   y: number[];
@@ -28,20 +28,26 @@ export function fitIsotonic(xs: readonly number[], ys: readonly number[]): Isoto
     if (last && last.x === xs[i]) { last.y = (last.y * last.w + ys[i]!) / (last.w + 1); last.w++; }
     else blocks.push({ x: xs[i]!, y: ys[i]!, w: 1 });
   }
-  // PAV: pool a block into its predecessor while it violates the order, x pooled likewise.
-  const out: { x: number; y: number; w: number }[] = [];
+  // PAV: pool a block into its predecessor while it violates the order. A pooled block keeps
+  // its first and last x, so the map is flat across the block and exact at every label.
+  const out: { x0: number; x1: number; y: number; w: number }[] = [];
   for (const b of blocks) {
-    out.push({ ...b });
+    out.push({ x0: b.x, x1: b.x, y: b.y, w: b.w });
     while (out.length > 1 && out[out.length - 2]!.y > out[out.length - 1]!.y) {
       const q = out.pop()!;
       const p = out[out.length - 1]!;
-      const w = p.w + q.w;
-      p.x = (p.x * p.w + q.x * q.w) / w;
-      p.y = (p.y * p.w + q.y * q.w) / w;
-      p.w = w;
+      p.y = (p.y * p.w + q.y * q.w) / (p.w + q.w);
+      p.w += q.w;
+      p.x1 = q.x1;
     }
   }
-  return { x: out.map((b) => b.x), y: out.map((b) => b.y) };
+  const x: number[] = [];
+  const y: number[] = [];
+  for (const b of out) {
+    x.push(b.x0); y.push(b.y);
+    if (b.x1 > b.x0) { x.push(b.x1); y.push(b.y); }
+  }
+  return { x, y };
 }
 
 /** The map at x: linear between knots, flat outside. */
