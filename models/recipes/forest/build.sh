@@ -68,6 +68,8 @@ $TG train --table "$DOCS/table.csv" --out "$MODEL_OUT" --name forest-default \
   --detectors "$(echo $DETECTOR $VARIANTS | tr ' ' ',')" \
   --trained-on "temguard simulate, presets: in-domain $IN_PRESETS x $NIN, out-of-domain $OOD_PRESETS x $NOOD, ${SIZE}px, seeds 5000000+; detectors: $(for d in $DETECTOR $VARIANTS; do echo -n "$(basename "$d") (sha256 $(sha256sum "$d" | cut -c1-12)) "; done)"
 
+# Conformal half-width from leave-one-group-out residuals (holds on unseen groups; OOB kept as conformal_oob).
+npx tsx models/recipes/forest/calibrate.ts --table "$DOCS/table.csv" --forest "$MODEL_OUT"
 # Applicability-domain reference (kNN in the forest's standardised features) into the manifest.
 npx tsx models/recipes/forest/domain.ts --table "$DOCS/table.csv" --forest "$MODEL_OUT"
 

@@ -22,14 +22,17 @@ import { loadForest } from '../../../agent/pipeline/forest.js';
 import { computeFeatures } from '../../../agent/pipeline/features.js';
 import { SUPPORTED_EXTENSIONS } from '../../../agent/pipeline/decode.js';
 import { openDetectorDeps } from '../../../agent/learn/detector-deps.js';
+import { imageQuality } from '../../../agent/learn/quality.js';
 import type { FeatureName } from '../../../agent/types.js';
 
-const { values: a } = parseArgs({ options: { table: { type: 'string' }, forest: { type: 'string' }, out: { type: 'string' }, natural: { type: 'string' }, model: { type: 'string' }, level: { type: 'string' } } });
+const { values: a } = parseArgs({ options: { table: { type: 'string' }, forest: { type: 'string' }, out: { type: 'string' }, natural: { type: 'string' }, model: { type: 'string' }, level: { type: 'string' }, 'domain-extra': { type: 'string' }, 'skip-conformal': { type: 'boolean' } } });
 if (!a.table || !a.forest || !a.out) { console.error('usage: candidates.ts --table T.csv --forest MODEL.json --out DIR [--natural DIR] [--model ONNX]'); process.exit(2); }
 const level = Number(a.level ?? 0.9);
 const { rows } = await readTable(a.table);
 const forest = await loadForest(a.forest, { threshold: 0.5 });
 const features = [...forest.features] as FeatureName[];
+// The domain may also look at image statistics (quality.ts columns) the forest does not use.
+const domainFeatures = [...features, ...(a['domain-extra'] ? a['domain-extra'].split(',') : [])];
 const say = (m: string): void => console.error(`candidates: ${m}`);
 
 /** Out-of-fold F1 predictions of `test` from a forest fitted on `train`. */
@@ -47,7 +50,7 @@ function groupedResiduals(train: readonly Row[], seed: number): { residual: numb
     const rest = train.filter((_, i) => !held.has(i));
     const test = inner.test.map((i) => train[i]!);
     const pred = fitPredict(rest, test, seed + 31 * k);
-    const dom = domainChecker(buildDomainReference(rest.map((r) => r.features), features));
+    const dom = domainChecker(buildDomainReference(rest.map((r) => r.features), domainFeatures));
     inner.test.forEach((i, j) => { residual[i] = Math.abs(train[i]!.f1 - pred[j]!); distance[i] = dom(train[i]!.features).distance; });
   });
   return { residual, distance };
@@ -58,7 +61,7 @@ const methods = ['oob', 'grouped', 'grouped_normalised'] as const;
 const acc = Object.fromEntries(methods.map((m) => [m, { inside: 0, width: 0 }])) as Record<(typeof methods)[number], { inside: number; width: number }>;
 const bySplit: Array<Record<string, unknown>> = [];
 let n = 0;
-folds.forEach((fold, k) => {
+if (!a['skip-conformal']) folds.forEach((fold, k) => {
   const held = new Set(fold.test);
   const train = rows.filter((_, i) => !held.has(i));
   const test = fold.test.map((i) => rows[i]!);
@@ -71,7 +74,7 @@ folds.forEach((fold, k) => {
   // Normalised scores |r| / (beta + distance): wider where the image is farther from the table.
   const beta = median(g.distance);
   const qNorm = conformalQuantile(g.residual.map((r, i) => r / (beta + g.distance[i]!)), level);
-  const dom = domainChecker(buildDomainReference(train.map((r) => r.features), features));
+  const dom = domainChecker(buildDomainReference(train.map((r) => r.features), domainFeatures));
   const split = { name: fold.name, n: test.length, in_domain: 0, oob: 0, grouped: 0, grouped_normalised: 0, width_normalised: 0, q_oob: qOob, q_grouped: qGrp };
   test.forEach((r, j) => {
     const d = dom(r.features);
@@ -88,12 +91,12 @@ folds.forEach((fold, k) => {
   bySplit.push(split);
   say(`${fold.name}: coverage oob ${split.oob.toFixed(3)} grouped ${split.grouped.toFixed(3)} normalised ${split.grouped_normalised.toFixed(3)}; in_domain ${split.in_domain.toFixed(3)}`);
 });
-const conformal = Object.fromEntries(methods.map((m) => [m, { coverage: acc[m].inside / n, mean_half_width: acc[m].width / n }]));
+const conformal = n ? Object.fromEntries(methods.map((m) => [m, { coverage: acc[m].inside / n, mean_half_width: acc[m].width / n }])) : undefined;
 say(`conformal at ${level}: ${JSON.stringify(conformal)}`);
 
 let natural: Record<string, unknown> | undefined;
 if (a.natural) {
-  const ref = buildDomainReference(rows.map((r) => r.features), features);
+  const ref = buildDomainReference(rows.map((r) => r.features), domainFeatures);
   const dom = domainChecker(ref);
   const { deps, close } = await openDetectorDeps({ model: a.model, confidence: 0.1 });
   const files = (await readdir(a.natural)).filter((f) => SUPPORTED_EXTENSIONS.includes(extname(f).toLowerCase())).sort();
@@ -102,7 +105,7 @@ if (a.natural) {
     for (const f of files) {
       const frame = await deps.decode(join(a.natural, f));
       const feats = computeFeatures(await deps.detect(frame), frame.width, frame.height);
-      images.push({ image: f, f1: forest.predict(feats).f1, ...dom(feats) });
+      images.push({ image: f, f1: forest.predict(feats).f1, ...dom({ ...feats, ...imageQuality(frame) }) });
     }
   } finally { await close(); }
   const f1s = images.map((i) => i.f1 as number);
@@ -110,7 +113,7 @@ if (a.natural) {
   say(`natural: ${natural.out_of_domain}/${images.length} out of domain, median predicted F1 ${(natural.median_f1 as number).toFixed(3)}`);
 }
 
-await writeFile(join(a.out, 'candidates.json'), JSON.stringify({ table: a.table, forest: a.forest, features, level, conformal, by_split: bySplit, natural }, null, 1) + '\n');
+await writeFile(join(a.out, 'candidates.json'), JSON.stringify({ table: a.table, forest: a.forest, features, domain_features: domainFeatures, level, conformal, by_split: bySplit, natural }, null, 1) + '\n');
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((p, q) => p - q);
