@@ -44,6 +44,7 @@ import { notificationsFromConfig } from './notifications/start.js';
 import { createPhysics } from './physics/measure.js';
 import { trainingDefocusRange } from './physics/training-range.js';
 import { startDaemonSession } from './stats/daemon-session.js';
+import { calibratedAnalyse, startLabels } from './labels/start.js';
 
 export { checkPairing } from './daemon/model-slot.js';
 export { fileStamp } from './daemon/files.js';
@@ -131,12 +132,15 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
     retained.addStatus('notifications', () => notifications.status());
   }
 
-  // 2b. The live view: a web page that follows the same topics as any other dashboard.
+  // 2b. Spot-check labels beside the journal: feedback through the outbox, the site calibration on each prediction.
+  const labels = startLabels({ cfg, stateDir, events, store, messages, pump: () => publisher.pump(), now: () => clock.now(), log: log.child({ component: 'labels' }) });
+
+  // 2c. The live view: a web page that follows the same topics as any other dashboard.
   // Overlays are drawn only for images this agent analysed (never for paths read off MQTT).
   const own = cfg.http.listen ? new OwnImages({ max: 8, watchDir: () => retained.d.watchDir || null }) : null;
   if (cfg.http.listen) {
     const { startWebServer, webMqttOptions } = await import('./web/server.js');
-    const web = await startWebServer({ listen: cfg.http.listen, mqttUrl: broker.url, root: topicRoot(cfg), mqttOptions: webMqttOptions(pubOptions), own: own!, decode, log: log.child({ component: 'web' }) });
+    const web = await startWebServer({ listen: cfg.http.listen, mqttUrl: broker.url, root: topicRoot(cfg), mqttOptions: webMqttOptions(pubOptions), own: own!, decode, labels, log: log.child({ component: 'web' }) });
     teardown.push(() => web.close(), 'web');
     log.info('live view', { url: web.url });
   }
@@ -163,7 +167,7 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
   };
   const worker = new Worker({
     store, messages, alerts, configHash, alreadyDone, stats, digest, events, own, log,
-    analyse: analyseWith(() => ({ detector: models.detector!, forest: models.forest!, decode, maxItems: DEFAULT_MAX_ITEMS, physics })),
+    analyse: calibratedAnalyse(analyseWith(() => ({ detector: models.detector!, forest: models.forest!, decode, maxItems: DEFAULT_MAX_ITEMS, physics })), labels),
     intake: { ioFailure: (f) => intake.ioFailure(f) },
     pause: () => queue.pause(), pump: () => publisher.pump(),
     retryTruncated: cfg.watch.retry_truncated, retryDelayMs: cfg.watch.retry_delay_ms, outboxMax: cfg.state.outbox_max,
@@ -189,7 +193,7 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
   // 7. Schedules: status heartbeat, digest, pruning; housekeeping retries models and resumes after the outbox drains.
   const schedules = startSchedules([
     { name: 'status', expression: cfg.schedule.status, run: publishStatus },
-    { name: 'digest', expression: cfg.schedule.digest, run: () => { sendDigest({ totals: digest, store, messages, alerts, pump: () => publisher.pump(), clock, session: () => session.summary() }); void session.writeManifest(); } },
+    { name: 'digest', expression: cfg.schedule.digest, run: () => { sendDigest({ totals: digest, store, messages, alerts, pump: () => publisher.pump(), clock, session: () => session.summary(), labels: () => labels.totals(true) }); void session.writeManifest(); } },
     { name: 'prune', expression: cfg.schedule.prune, run: () => { store.compact(keepMs); } }, // a failure keeps the old log
   ], log.child({ component: 'schedule' }));
   teardown.push(() => schedules.stop(), 'schedules');

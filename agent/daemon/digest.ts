@@ -11,6 +11,8 @@ export interface DigestBody {
   since: string; images: number; errors: number; low: number; alerts_started: number; mean_f1: number | null;
   /** The session's statistics so far (agent/stats/session.ts), when that module runs. */
   session?: unknown;
+  /** Spot-check labels since the last digest (agent/labels), when that module runs. */
+  labels?: unknown;
 }
 
 export class DigestTotals {
@@ -46,12 +48,14 @@ export interface DigestDeps {
   clock: Clock;
   /** Adds the session block (statistics over the trusted images since the agent started). */
   session?: () => unknown;
+  /** Adds the labels block; called once per digest journalled (it resets its totals). */
+  labels?: () => unknown;
 }
 
 /** The digest job: returns the body it journalled, or null when the state log is failing. */
 export function sendDigest(d: DigestDeps): DigestBody | null {
   if (d.store.writeError) return null;
-  const body: DigestBody = { ...d.totals.body(d.alerts.started), ...(d.session ? { session: d.session() } : {}) };
+  const body: DigestBody = { ...d.totals.body(d.alerts.started), ...(d.session ? { session: d.session() } : {}), ...(d.labels ? { labels: d.labels() } : {}) };
   d.store.recordMessages([d.messages.make('digest', body)]);
   d.pump();
   d.totals.reset(d.clock.now());

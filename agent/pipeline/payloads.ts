@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 
 export const SCHEMA_VERSION = 1;
-export type TopicName = 'availability' | 'info' | 'status' | 'result' | 'alert' | 'error' | 'digest';
+export type TopicName = 'availability' | 'info' | 'status' | 'result' | 'alert' | 'error' | 'digest' | 'feedback';
 
 export interface Envelope {
   schema: { name: string; version: number };

@@ -9,6 +9,9 @@
  *   GET /events               server-sent events: result, status, alert, image-error, availability, info, link
  *   GET /overlay/latest.png   the newest image this agent analysed, with its detections (.jpg too)
  *   GET /overlay/<sha256>.png the same for one of the last few
+ *   GET /api/labels/suggest   images worth labelling next (agent/labels/suggest.ts)
+ *   GET /api/labels/<sha256>  one image's detections and label so far
+ *   POST /api/labels          a label {sha256, action, wrong?, added?} (JSON only: a cross-site form cannot send it)
  *
  * Security: binds exactly where `listen` says (bound to loopback, it also only answers
  * requests addressed to a loopback name); no path from a URL or from an MQTT message is
@@ -29,6 +32,7 @@ import type { DecodeOptions } from '../pipeline/decode.js';
 import type { PublisherOptions } from '../pipeline/publish.js';
 import { OverlayService, type OverlayFormat } from './overlays.js';
 import type { OwnImages } from './own-images.js';
+import { handleLabels, type LabelApi } from './labels.js';
 import { LiveState, type LiveEvent } from './state.js';
 
 export interface WebServerOptions {
@@ -53,6 +57,8 @@ export interface WebServerOptions {
   authRetryMs?: number;
   /** Decoder limits/overrides, the daemon's own (so the view decodes what the agent decoded). */
   decode?: DecodeOptions;
+  /** The agent's labelling service; without it the label endpoints answer 404. */
+  labels?: LabelApi;
   log: Logger;
 }
 
@@ -132,8 +138,9 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   });
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (loopbackOnly && !isLoopbackHost(req.headers.host)) return sendJson(res, 403, { error: 'this live view only answers to localhost, 127.0.0.1 or [::1] (it is bound to loopback)' });
-    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `method ${req.method} not allowed` }, { allow: 'GET, HEAD' });
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path.startsWith('/api/labels')) return handleLabels(req, res, path, o.labels, sendJson);
+    if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `method ${req.method} not allowed` }, { allow: 'GET, HEAD' });
     const asset = assets.get(path);
     if (asset) return send(res, 200, asset.type, asset.body, { 'cache-control': 'no-cache' }, req.method === 'HEAD');
     if (path === '/api/state') return sendJson(res, 200, state.snapshot());
@@ -255,6 +262,6 @@ function send(res: ServerResponse, status: number, type: string, body: Buffer | 
   res.end(head ? undefined : buf);
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(body), { 'cache-control': 'no-store', ...headers });
 }
