@@ -10,6 +10,7 @@
  * Metadata (names, imgsz, task) is read from the ONNX file's metadata_props.
  */
 import { Tensor } from 'onnxruntime-node';
+import { PAPER_CONFIDENCE } from '../config/schema.js';
 import type { Box, Detection, Frame } from '../types.js';
 import type { AdapterFactory, AdapterOptions, DetectorAdapter, ModelInfo, Prepared } from './adapter.js';
 import { bilinear, maskFrom } from './masks.js';
@@ -158,7 +159,7 @@ export const yoloFactory: AdapterFactory = {
     return createYoloAdapter({
       input: info.inputNames[0]!, output: info.outputNames[0]!,
       ...(info.outputNames[1] ? { protos: info.outputNames[1] } : {}),
-      size, confidence: opts?.confidence ?? 0.1, iou: 0.7, maxDet: 300,
+      size, confidence: opts?.confidence ?? PAPER_CONFIDENCE, iou: 0.7, maxDet: 300,
     });
   },
 };

@@ -9,6 +9,7 @@
  * rows of the same images share one table).
  */
 import { appendFile, readFile } from 'node:fs/promises';
+import { PAPER_CONFIDENCE } from '../config/schema.js';
 import { readCoco } from '../learn/coco.js';
 import { EXTRA_COLUMNS, rowOf, runLabelled } from '../learn/dataset.js';
 import { openDetectorDeps, parseProviders } from '../learn/detector-deps.js';
@@ -24,7 +25,7 @@ export const dataset: Command = async (argv, io) => {
   const group = stringFlag(flags, 'group');
   if (flags.append) await checkHeader(out);
   const { deps, detector, close } = await openDetectorDeps({
-    model: stringFlag(flags, 'model'), confidence: numberFlag(flags, 'confidence', 0.1), providers: parseProviders(stringFlag(flags, 'providers')),
+    model: stringFlag(flags, 'model'), confidence: numberFlag(flags, 'confidence', PAPER_CONFIDENCE), providers: parseProviders(stringFlag(flags, 'providers')),
   });
   const rows: Row[] = [];
   const t0 = performance.now();

@@ -6,6 +6,9 @@
  */
 import { f, type Infer } from './schema-dsl.js';
 
+/** The paper's detection confidence cut (Li et al. 2025): the one home of this default, for the agent and the offline commands alike. */
+export const PAPER_CONFIDENCE = 0.1;
+
 export const SCHEMA = {
   instrument: {
     id: f.string('tem-1', 'Instrument id: the MQTT topic level under the prefix and part of the client id. Letters, digits, - and _ only.'),
@@ -44,7 +47,7 @@ export const SCHEMA = {
     adapter: f.string('auto', 'Export format adapter: auto (from inputs/outputs/metadata) or a name (unet, maskrcnn-torchvision, detectron2, yolo).'),
     providers: f.list(['tensorrt', 'cuda', 'cpu'], 'Execution providers to try, in order; the first that loads is used and the report says why others fell back.', ['tensorrt', 'cuda', 'cpu']),
     device_id: f.integer(0, 'GPU index for tensorrt/cuda.', { min: 0 }),
-    confidence: f.number(0.1, 'Detections below this score are dropped before features (paper: 0.1).', { min: 0, max: 1 }),
+    confidence: f.number(PAPER_CONFIDENCE, 'Detections below this score are dropped before features (paper: 0.1).', { min: 0, max: 1 }),
     threads: f.integer(0, 'Intra-op threads for the CPU provider (0: onnxruntime decides).', { min: 0, max: 256 }),
     tile: f.integer(960, 'Fully convolutional detectors (the bundled U-Net) run in windows of this many pixels plus tile_margin on each side, stitched into one map; a frame that fits in one window is not cut. Bounds memory whatever the frame size. 0: the whole frame in one input, one scale.', { min: 0, max: 16384 }),
     tile_margin: f.integer(64, 'Context (px) around each window core: the bundled U-Net sees about 140 px, so with 64 its map away from seams equals the whole-frame one to 1e-5 on average.', { min: 0, max: 1024 }),

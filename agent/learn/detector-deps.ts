@@ -4,6 +4,7 @@
  */
 import { detectorOptions } from '../config/derived.js';
 import { loadConfig } from '../config/load.js';
+import { PAPER_CONFIDENCE } from '../config/schema.js';
 import { silentLogger } from '../log.js';
 import { decodeFile } from '../pipeline/decode.js';
 import { createDetector, DEFAULT_MODEL_PATH, type Detector, type ExecutionProvider } from '../pipeline/detect.js';
@@ -21,7 +22,7 @@ export async function openDetectorDeps(flags: DetectorFlags): Promise<{ deps: Da
   const detector = await createDetector({
     modelPath: flags.model ?? DEFAULT_MODEL_PATH,
     ...(dense ? { dense } : {}),
-    confidence: flags.confidence ?? 0.1,
+    confidence: flags.confidence ?? PAPER_CONFIDENCE,
     ...(flags.providers ? { providers: flags.providers } : {}),
   }, silentLogger);
   return {

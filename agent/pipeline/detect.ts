@@ -13,6 +13,7 @@ import type { DenseSpec, DetectorAdapter, ModelInfo } from '../adapters/adapter.
 import { ModelError } from '../adapters/model-error.js';
 import { readOnnxInfo } from '../adapters/onnx-file.js';
 import { rejectUnrunnable, selectAdapter } from '../adapters/registry.js';
+import { PAPER_CONFIDENCE } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { MODELS_DIR } from '../paths.js';
 import type { Detection, Frame } from '../types.js';
@@ -30,7 +31,7 @@ export interface DetectorOptions {
   deviceId?: number;
   /** 'auto' (default) or an adapter name (unet, ...). */
   adapter?: string;
-  /** Keep detections with score >= this; default 0.1 (the paper's). */
+  /** Keep detections with score >= this; default PAPER_CONFIDENCE (the paper's). */
   confidence?: number;
   /** Intra-op threads; default: onnxruntime's. */
   threads?: number;
@@ -170,7 +171,7 @@ export async function createDetector(opts: DetectorOptions, log: Logger): Promis
   ep.engine = engineOf(ep.active, epContext);
   let adapter: DetectorAdapter;
   try {
-    adapter = selectAdapter(modelInfo(session, file.metadata), opts.adapter ?? 'auto', { confidence: opts.confidence ?? 0.1 });
+    adapter = selectAdapter(modelInfo(session, file.metadata), opts.adapter ?? 'auto', { confidence: opts.confidence ?? PAPER_CONFIDENCE });
   } catch (err) {
     await session.release();
     throw err;
@@ -183,7 +184,7 @@ export async function createDetector(opts: DetectorOptions, log: Logger): Promis
     metadata: file.metadata,
     ...(adapter.inputSize ? { inputSize: adapter.inputSize } : {}),
   };
-  const detector = buildDetector(session, adapter, model, ep, opts.confidence ?? 0.1, opts.dense);
+  const detector = buildDetector(session, adapter, model, ep, opts.confidence ?? PAPER_CONFIDENCE, opts.dense);
   if (opts.warmup === false) {
     log.info('detector ready', { model: model.name, adapter: model.adapter, ep });
     return detector;
