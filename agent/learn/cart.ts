@@ -11,7 +11,7 @@
  * Out-of-bag predictions come for free (each row averaged over the trees that did not
  * draw it); they give the conformal interval without a held-out set.
  */
-import type { FlatForest } from './trees.js';
+import type { FlatForest } from '../pipeline/trees.js';
 
 export interface ForestOptions {
   nTrees?: number;

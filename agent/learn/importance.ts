@@ -12,7 +12,7 @@ import type { Target } from '../pipeline/forest.js';
 import { rng, type ForestOptions } from './cart.js';
 import { repeatedKFold } from './cv.js';
 import { designMatrix, trainForests, type Row } from './train.js';
-import { predictFlat } from './trees.js';
+import { predictFlat } from '../pipeline/trees.js';
 
 export interface Importance {
   feature: FeatureName;

@@ -7,7 +7,7 @@
 import type { FeatureName } from '../types.js';
 import { TARGETS, FOREST_FORMAT, FOREST_FORMAT_VERSION, type ForestModelFile, type Scaler, type Target } from '../pipeline/forest.js';
 import { fitForest, type ForestOptions } from './cart.js';
-import { encodeForest, predictFlat, type FlatForest } from './trees.js';
+import { encodeForest, predictFlat, type FlatForest } from '../pipeline/trees.js';
 import { conformalQuantile } from './conformal.js';
 
 /** One labelled image: its features and its true scores. */

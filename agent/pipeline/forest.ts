@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MODELS_DIR } from '../paths.js';
 import { FEATURE_NAMES, type FeatureName, type Features, type Prediction } from '../types.js';
-import { decodeForest, predictFlat, type EncodedForest, type FlatForest } from '../learn/trees.js';
+import { decodeForest, predictFlat, type EncodedForest, type FlatForest } from './trees.js';
 import { domainChecker, type DomainReference } from './domain.js';
 
 export const DEFAULT_FOREST_PATH: string = join(MODELS_DIR, 'forest-default.json');
