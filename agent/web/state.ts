@@ -55,6 +55,9 @@ export interface AlertView {
   hint: string | null;
 }
 
+/** One spot-check label's verdict (the `feedback` topic): realized beside predicted F1. */
+export interface FeedbackView { ts: string; sha256: string; rel: string; predicted: number; realized: number; error: number }
+
 export interface ErrorView { ts: string; image: string | null; stage: string; code: string; message: string }
 
 /** The broker link of the web server's own subscriber. */
@@ -74,13 +77,14 @@ export interface Snapshot {
   errors: ErrorView[];
   link: LinkView;
   sizes: SizesView;
+  feedback: FeedbackView[];
 }
 
 /**
  * A change for the page: the SSE event name and its data. Error messages travel as
  * `image-error`: an SSE event named `error` would fire EventSource's connection-error handler.
  */
-export interface LiveEvent { event: 'result' | 'status' | 'alert' | 'image-error' | 'availability' | 'info' | 'link'; data: unknown }
+export interface LiveEvent { event: 'result' | 'status' | 'alert' | 'image-error' | 'availability' | 'info' | 'link' | 'feedback'; data: unknown }
 
 export interface LiveStateOptions {
   root: string;
@@ -95,6 +99,7 @@ type Msg = Record<string, unknown>;
 export class LiveState {
   private readonly history: HistoryPoint[] = [];
   private readonly errors: ErrorView[] = [];
+  private readonly feedback: FeedbackView[] = [];
   private latest: LatestResult | null = null;
   private status: Msg | null = null;
   private info: Msg | null = null;
@@ -114,6 +119,7 @@ export class LiveState {
       case 'status': return this.onStatus(msg);
       case 'alert': return this.onAlert(msg);
       case 'error': return this.onError(msg);
+      case 'feedback': return this.onFeedback(msg);
       case 'info': this.info = compactInfo(msg); return { event: 'info', data: this.info };
       case 'availability': {
         this.availability = { state: str(msg.state) ?? 'unknown', ts: str(msg.ts) ?? '' };
@@ -133,6 +139,7 @@ export class LiveState {
     return {
       root: this.o.root, historyMax: this.o.history, history: [...this.history], latest: this.latest, status: this.status, info: this.info,
       availability: this.availability, alert: this.alert, lastEnded: this.lastEnded, errors: [...this.errors], link: this.link, sizes: this.sizes.view(),
+      feedback: [...this.feedback],
     };
   }
 
@@ -157,6 +164,18 @@ export class LiveState {
       sizes: this.sizes.view(), defocus: defocusOf(m.physics),
     };
     return { event: 'result', data: this.latest };
+  }
+
+  private onFeedback(m: Msg): LiveEvent | null {
+    const sha256 = str(obj(m.image).sha256);
+    const predicted = num(obj(m.predicted).f1);
+    const realized = num(obj(m.realized).f1);
+    if (sha256 === null || !/^[0-9a-f]{64}$/.test(sha256) || predicted === null || realized === null) return null;
+    const view: FeedbackView = { ts: str(m.ts) ?? '', sha256, rel: str(obj(m.image).rel) ?? '', predicted, realized, error: num(obj(m.error).f1) ?? predicted - realized };
+    const i = this.feedback.findIndex((f) => f.sha256 === sha256); // a relabel replaces the earlier verdict
+    if (i >= 0) this.feedback.splice(i, 1);
+    pushBounded(this.feedback, view, this.o.history);
+    return { event: 'feedback', data: view };
   }
 
   private onStatus(m: Msg): LiveEvent {

@@ -14,7 +14,7 @@ const STALE_STATUS_S = 45;
 
 const view = {
   history: [], latest: null, status: null, info: null, availability: null,
-  alert: null, lastEnded: null, errors: [], link: null, stream: 'connecting', historyMax: 500, sizes: null,
+  alert: null, lastEnded: null, errors: [], link: null, stream: 'connecting', historyMax: 500, sizes: null, feedback: [],
 };
 
 const $ = (id) => document.getElementById(id);
@@ -127,6 +127,8 @@ function renderLatest() {
   ]);
   const img = $('overlay');
   const src = `/overlay/${p.sha256}.jpg`;
+  // While the operator labels an image, the picture stays that image (labels.js).
+  if (labelling.active) return;
   if (img.dataset.src !== src) {
     img.dataset.src = src;
     // Load off-screen first so the old image stays until the new one is ready. When results
@@ -300,6 +302,18 @@ function renderChart() {
     c.append(svg('title', {}, `${time(p.ts)}  ${p.rel}\nF1 ${fmt(p.f1)}${p.lo !== null ? ` [${fmt(p.lo)}, ${fmt(p.hi)}]` : ''}${p.low ? '  LOW' : ''}\n${p.detections} detections`));
     root.append(c);
   }
+
+  // Spot-check labels: the realized F1 (diamond) beside the predicted one, joined by the error.
+  const byImage = new Map(pts.map((p) => [p.sha256, p]));
+  for (const f of view.feedback) {
+    const p = byImage.get(f.sha256);
+    if (!p) continue;
+    const cx = x(p.t), cy = y(f.realized), d = r + 2;
+    root.append(svg('line', { x1: cx, x2: cx, y1: y(p.f1), y2: cy, class: 'real-err' }));
+    const dm = svg('polygon', { points: `${cx},${cy - d} ${cx + d},${cy} ${cx},${cy + d} ${cx - d},${cy}`, class: 'real' });
+    dm.append(svg('title', {}, `${p.rel}\nrealized F1 ${fmt(f.realized)} · predicted ${fmt(f.predicted)} · error ${f.error > 0 ? '+' : ''}${fmt(f.error)}`));
+    root.append(dm);
+  }
 }
 
 // ---- data -------------------------------------------------------------------------
@@ -308,6 +322,7 @@ function applySnapshot(s) {
   Object.assign(view, {
     history: s.history || [], latest: s.latest, status: s.status, info: s.info, availability: s.availability,
     alert: s.alert, lastEnded: s.lastEnded, errors: s.errors || [], link: s.link, sizes: s.sizes || null,
+    feedback: s.feedback || [],
   });
   view.historyMax = s.historyMax || 500;
   $('foot').textContent = `Reading MQTT topics ${s.root}/# · the chart keeps the last ${view.historyMax} results · times are this browser's local time`;
@@ -330,7 +345,11 @@ const HANDLERS = {
     if (view.history.some((p) => p.seq === point.seq && p.sha256 === point.sha256)) return;
     view.history.push(point);
     if (view.history.length > view.historyMax) view.history.splice(0, view.history.length - view.historyMax);
-    renderLatest(); renderChart();
+    renderLatest(); renderChart(); suggestionsStale();
+  },
+  feedback(d) {
+    view.feedback = view.feedback.filter((f) => f.sha256 !== d.sha256).concat([d]);
+    renderChart();
   },
   status(d) { view.status = d.status; view.alert = d.alert; renderStatus(); renderAlert(); renderHeader(); },
   alert(d) { view.alert = d.alert; view.lastEnded = d.lastEnded; renderAlert(); renderHeader(); renderChart(); },
@@ -374,6 +393,7 @@ function connect() {
 
 renderLegend();
 renderAll();
+initLabelling(() => (view.latest ? view.latest.sha256 : null));
 connect();
 setInterval(renderStatusAge, 5000);
 let resizeTimer = 0;
