@@ -16,10 +16,12 @@ export const MAX_LABEL_BODY = 256 * 1024;
 type SendJson = (res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>) => void;
 
 export async function handleLabels(req: IncomingMessage, res: ServerResponse, path: string, api: LabelApi | undefined, sendJson: SendJson): Promise<void> {
+  // The page asks for suggestions on every load: without an agent behind it that is an answer, not an error.
+  if (!api && path === '/api/labels/suggest' && req.method === 'GET') return sendJson(res, 200, { available: false, suggestions: [] });
   if (!api) return sendJson(res, 404, { error: 'labelling is not available (this view is not served by an agent)' });
   if (path === '/api/labels' && req.method === 'POST') return post(req, res, api, sendJson);
   if (req.method !== 'GET') return sendJson(res, 405, { error: `method ${req.method} not allowed` }, { allow: path === '/api/labels' ? 'POST' : 'GET' });
-  if (path === '/api/labels/suggest') return sendJson(res, 200, { suggestions: api.suggestions() });
+  if (path === '/api/labels/suggest') return sendJson(res, 200, { available: true, suggestions: api.suggestions() });
   const m = /^\/api\/labels\/([0-9a-f]{64})$/.exec(path);
   const img = m ? api.image(m[1]!) : null;
   if (img) return sendJson(res, 200, img);

@@ -139,7 +139,9 @@ async function refreshSuggestions() {
   const j = r && r.ok ? await r.json().catch(() => null) : null;
   ul.replaceChildren();
   const list = j && Array.isArray(j.suggestions) ? j.suggestions : [];
-  if (!list.length) { const li = document.createElement('li'); li.className = 'muted'; li.textContent = r && r.status === 404 ? 'Labelling is not available here.' : 'Nothing to suggest yet.'; ul.append(li); return; }
+  const available = !!(j && j.available);
+  document.getElementById('label-start').hidden = !available;
+  if (!list.length) { const li = document.createElement('li'); li.className = 'muted'; li.textContent = available ? 'Nothing to suggest yet.' : 'Labelling is not available here (the view is not served by an agent).'; ul.append(li); return; }
   for (const s of list) {
     const li = document.createElement('li');
     const b = document.createElement('button');
