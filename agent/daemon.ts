@@ -40,6 +40,11 @@ import { newStats, type DaemonStats } from './daemon/stats.js';
 import { Teardown } from './daemon/teardown.js';
 import { startWatchdog } from './daemon/watchdog.js';
 import { analyseWith, DEFAULT_MAX_ITEMS, Worker } from './daemon/worker.js';
+import { AlertGate } from './control/alert-gate.js';
+import { registerBuiltinCommands } from './control/builtin.js';
+import { CommandRegistry } from './control/registry.js';
+import { routerMqttOptions, startCommandRouter } from './control/router.js';
+import { LiveSettings } from './control/settings.js';
 import { notificationsFromConfig } from './notifications/start.js';
 import { createPhysics } from './physics/measure.js';
 import { trainingDefocusRange } from './physics/training-range.js';
@@ -84,10 +89,15 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
   const stats = newStats(clock.now());
   const digest = new DigestTotals(clock.now());
   const events = new DaemonEvents(log.child({ component: 'events' }));
-  const alerts = new AlertTracker({
+  // The tracker reads its options at every image: threshold/set changes enter/exit_after through `settings`.
+  const alertOptions = {
     enterAfter: cfg.alert.enter_after, exitAfter: cfg.alert.exit_after, updateEvery: cfg.alert.update_every,
     defocusRange: trainingDefocusRange(detectorOptions(cfg).modelPath), // for the hint: "the detector was trained on ..."
-  });
+  };
+  const alerts = new AlertTracker(alertOptions);
+  const settings = new LiveSettings(cfg.forest.f1_threshold, alertOptions);
+  const gate = new AlertGate(clock);
+  const commands = new CommandRegistry(); // modules register theirs before the router starts (step 7b)
 
   // 1. State: one agent per state directory (a second one exits here, naming the first), then journal + outbox.
   const stateDir = resolve(cfg.state.dir);
@@ -171,6 +181,7 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
     intake: { ioFailure: (f) => intake.ioFailure(f) },
     pause: () => queue.pause(), pump: () => publisher.pump(),
     retryTruncated: cfg.watch.retry_truncated, retryDelayMs: cfg.watch.retry_delay_ms, outboxMax: cfg.state.outbox_max,
+    threshold: () => settings.f1Threshold, alertFilter: (ev) => gate.pass(ev),
   });
   const queue: WorkQueue<ImageFile> = new WorkQueue<ImageFile>({
     capacity: cfg.queue.capacity, key: imageKey, worker: (f, waited) => worker.process(f, waited), log: log.child({ component: 'queue' }),
@@ -197,6 +208,12 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
     { name: 'prune', expression: cfg.schedule.prune, run: () => { store.compact(keepMs); } }, // a failure keeps the old log
   ], log.child({ component: 'schedule' }));
   teardown.push(() => schedules.stop(), 'schedules');
+
+  // 7b. Commands over MQTT: <root>/request/<name> -> <root>/response/<name> (agent/control/).
+  registerBuiltinCommands(commands, { gate, settings, currentAlert: () => alerts.current, changed: publishStatus, log: log.child({ component: 'control' }) });
+  retained.addStatus('control', () => ({ ...gate.state(), settings: settings.values() }));
+  const router = await startCommandRouter({ url: broker.url, mqtt: routerMqttOptions(pubOptions), root: topicRoot(cfg), instrument: cfg.instrument.id, registry: commands, clock, log: log.child({ component: 'control' }) });
+  teardown.push(() => router.stop(), 'commands');
   const housekeeping = new Housekeeping({ store, models, messages, intake, resume: () => queue.resume(), publishStatus, pump: () => publisher.pump(), outboxMax: cfg.state.outbox_max, keepMs, log });
   teardown.push(housekeeping.start(clock), 'housekeeping');
 

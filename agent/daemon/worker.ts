@@ -38,6 +38,10 @@ export interface WorkerDeps {
   pump: () => void;
   log: Logger;
   retryTruncated: number;
+  /** The live F1 threshold (threshold/set changes it): an image is low below it. */
+  threshold?: () => number;
+  /** Whether an alert event is published (ack/snooze); the tracker sees every image either way. */
+  alertFilter?: (ev: AlertEvent) => boolean;
   retryDelayMs: number;
   outboxMax: number;
 }
@@ -92,8 +96,10 @@ export class Worker {
     try {
       if (result) {
         result.timing_ms.queue_wait = Math.round(waitedMs);
+        this.applyThreshold(result);
         msgs.push(messages.make('result', result, reuse));
         alert = this.d.alerts.observe(result.prediction, result.features, file.rel, undefined, result.physics?.defocus.defocus_um ?? null);
+        if (alert && this.d.alertFilter && !this.d.alertFilter(alert)) { this.d.log.info('alert not published (acknowledged or snoozed)', { alert_id: alert.alert_id, state: alert.state }); alert = null; }
         if (alert) msgs.push(messages.make('alert', alert, reuse));
       } else {
         const cls = errorClass(error!.stage, error!.code, error!.message);
@@ -113,6 +119,14 @@ export class Worker {
       this.d.log.warn('outbox full: pausing image processing until the broker acknowledges (images wait on disk)', { depth: store.outboxDepth });
       this.d.pause();
     }
+  }
+
+  /** The forest judged `low` against the config's threshold; the live one may differ. */
+  private applyThreshold(result: ImageResult): void {
+    if (!this.d.threshold) return;
+    const p = result.prediction;
+    p.threshold = this.d.threshold();
+    p.low = p.f1 < p.threshold;
   }
 
   private emit(file: ImageFile, msgs: OutMsg[], result: ImageResult | undefined, error: StageError | undefined, alert: AlertEvent | null): void {
