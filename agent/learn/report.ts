@@ -20,7 +20,7 @@ export interface ReferenceCheck {
 export interface OodCheck {
   images: number;
   source: string;
-  predicted_f1: Array<{ image: string; f1: number; detections: number }>;
+  predicted_f1: Array<{ image: string; f1: number; detections: number; in_domain?: boolean }>;
   below_0_7: number;
   below_0_5: number;
 }
@@ -129,8 +129,11 @@ function markdown(ev: Evaluation, x: ReportExtras): string {
     if (!o) continue;
     const paper = o === x.ood ? " (paper's COCO test: all < 0.7, most < 0.5)" : ' (no labels: this shows what the forest says about real images, not whether it is right)';
     L.push(`## ${title}`, '', `${o.images} images from ${o.source}: predicted F1 < 0.7 for ${o.below_0_7}, < 0.5 for ${o.below_0_5}${paper}.`, '');
-    L.push('| image | detections | predicted F1 |', '|---|---|---|');
-    for (const p of o.predicted_f1) L.push(`| ${p.image} | ${p.detections} | ${f3(p.f1)} |`);
+    const flagged = o.predicted_f1.filter((p) => p.in_domain === false).length;
+    const sorted = o.predicted_f1.map((p) => p.f1).sort((a, b) => a - b);
+    if (sorted.length) L.push(`Median predicted F1 ${f3(sorted[Math.floor((sorted.length - 1) / 2)]! / 2 + sorted[Math.ceil((sorted.length - 1) / 2)]! / 2)}; applicability domain: ${flagged} of ${o.images} flagged in_domain false.`, '');
+    L.push('| image | detections | predicted F1 | in domain |', '|---|---|---|---|');
+    for (const p of o.predicted_f1) L.push(`| ${p.image} | ${p.detections} | ${f3(p.f1)} | ${p.in_domain === undefined ? 'n/a' : p.in_domain ? 'yes' : 'no'} |`);
     L.push('');
   }
   L.push('## Figures', '');

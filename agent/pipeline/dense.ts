@@ -11,6 +11,7 @@ import type { DenseSpec } from '../adapters/adapter.js';
 import type { Detection, Frame } from '../types.js';
 import { halve, mergeLevels, pyramidLevels, upscale, type LevelDetections } from './scales.js';
 import { copyCore, fillWindow, planTiles } from './tiles.js';
+import { subthresholdSummary, type Subthreshold } from './subthreshold.js';
 
 /** Runs the network on one window (width x height, values 0..1), writing its probability map into `output`. */
 export type RunWindow = (input: Float32Array, output: Float32Array, width: number, height: number) => Promise<void>;
@@ -40,6 +41,8 @@ export interface DenseOptions {
   maxObjectPx: number;
   signal?: AbortSignal;
   pool?: BufferPool;
+  /** Also summarise the full-scale map below the threshold (subthreshold.ts): one more components pass. */
+  subthreshold?: boolean;
 }
 
 export interface DenseResult {
@@ -49,6 +52,8 @@ export interface DenseResult {
   postprocessMs: number;
   levels: number;
   windows: number;
+  /** Evidence below the threshold on the full-scale map (subthreshold.ts), same pass. */
+  subthreshold?: Subthreshold;
 }
 
 interface Plane { data: Float32Array; width: number; height: number }
@@ -83,6 +88,7 @@ export async function detectDense(frame: Frame, spec: DenseSpec, run: RunWindow,
     t = performance.now();
     const f = 2 ** k;
     const found = componentsToDetections(prob, plane.width, plane.height, plane.width, { threshold: spec.threshold, minArea: spec.minArea });
+    if (k === 0 && opts.subthreshold) r.subthreshold = subthresholdSummary(prob, plane.width, plane.height, plane.width, found, { minArea: spec.minArea });
     levels.push({ factor: f, detections: found.map((d) => upscale(d, f, frame.width, frame.height)) });
     r.postprocessMs += performance.now() - t;
   }

@@ -18,6 +18,7 @@ import type { Logger } from '../log.js';
 import { MODELS_DIR } from '../paths.js';
 import type { Detection, Frame } from '../types.js';
 import { BufferPool, detectDense, throwIfStopped, type RunWindow } from './dense.js';
+import type { Subthreshold } from './subthreshold.js';
 
 export { ModelError };
 
@@ -49,6 +50,8 @@ export interface DenseTiling {
   maxObjectPx: number;
   /** The same in nm, used when the pixel size is known in nm (0: always maxObjectPx). */
   maxObjectNm: number;
+  /** Also hand the sub-threshold summary (pipeline/subthreshold.ts); off: measured no gain for the forest (docs/forest/beyond.md), so the recipes ask for it. */
+  subthreshold?: boolean;
 }
 
 export interface EpReport {
@@ -68,6 +71,8 @@ export interface DetectResult {
   /** Dense path only: pyramid levels and windows run. */
   levels?: number;
   windows?: number;
+  /** Dense path only: evidence below the detection threshold (pipeline/subthreshold.ts). */
+  subthreshold?: Subthreshold;
 }
 
 export interface Detector {
@@ -246,10 +251,10 @@ async function whole(session: InferenceSession, adapter: DetectorAdapter, frame:
 }
 
 /** The largest object to find in this frame: from nm when its pixel size is known in nm. */
-function denseOptions(frame: Frame, t: DenseTiling): { tile: number; margin: number; maxObjectPx: number } {
+function denseOptions(frame: Frame, t: DenseTiling): { tile: number; margin: number; maxObjectPx: number; subthreshold?: boolean } {
   const px = frame.pixelSize;
   const maxObjectPx = t.maxObjectNm > 0 && px?.unit === 'nm' && px.x > 0 ? t.maxObjectNm / px.x : t.maxObjectPx;
-  return { tile: t.tile, margin: t.margin, maxObjectPx };
+  return { tile: t.tile, margin: t.margin, maxObjectPx, ...(t.subthreshold ? { subthreshold: true } : {}) };
 }
 
 /** session.run on one [1,1,H,W] window into a pre-allocated output (no output tensor allocated per window). */
