@@ -50,6 +50,7 @@ import { createPhysics } from './physics/measure.js';
 import { trainingDefocusRange } from './physics/training-range.js';
 import { startDaemonSession } from './stats/daemon-session.js';
 import { calibratedAnalyse, startLabels } from './labels/start.js';
+import { registerLabelCommand } from './labels/command.js';
 
 export { checkPairing } from './daemon/model-slot.js';
 export { fileStamp } from './daemon/files.js';
@@ -211,6 +212,7 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
 
   // 7b. Commands over MQTT: <root>/request/<name> -> <root>/response/<name> (agent/control/).
   registerBuiltinCommands(commands, { gate, settings, currentAlert: () => alerts.current, changed: publishStatus, log: log.child({ component: 'control' }) });
+  registerLabelCommand(commands, labels);
   retained.addStatus('control', () => ({ ...gate.state(), settings: settings.values() }));
   const router = await startCommandRouter({ url: broker.url, mqtt: routerMqttOptions(pubOptions), root: topicRoot(cfg), instrument: cfg.instrument.id, registry: commands, clock, log: log.child({ component: 'control' }) });
   teardown.push(() => router.stop(), 'commands');

@@ -1,7 +1,7 @@
 /**
  * The real agent (child process, embedded broker, live view on loopback): every result carries
  * prediction.calibration (null before labels.calibrate_after labels, the fitted map's stamp
- * after); a label POSTed to the live view comes back as a schema-valid `feedback` message; the
+ * after); a label POSTed to the live view or sent as an MQTT `label` request comes back as a schema-valid `feedback` message; the
  * labels survive a restart (SIGTERM, same state dir).
  */
 import test from 'ava';
@@ -45,7 +45,21 @@ test('agent: calibration stamp in every result, feedback on MQTT, labels kept ac
   }
   const post = (body: object) => fetch(new URL('api/labels', web), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   t.is((await post({ sha256: results[0]!.image.sha256, action: 'confirm' })).status, 200);
-  t.is((await post({ sha256: results[1]!.image.sha256, action: 'edit', added: [[0, 0, 12, 12]] })).status, 200);
+  // The second label over MQTT (request/label), after one it must refuse with no effect.
+  const request = (body: object) => sub.client.publishAsync('temguard/lab-1/request/label', JSON.stringify(body), { qos: 1 });
+  await request({ sha256: 'f'.repeat(64), action: 'confirm', transaction: 'bad-1' });
+  await waitFor(() => of(sub.messages, 'response/label').length === 1, 10_000, 'refusal');
+  const refused = of(sub.messages, 'response/label')[0]!.payload as { status: string; error: string; transaction: string };
+  t.is(refused.status, 'error');
+  t.is(refused.transaction, 'bad-1');
+  t.regex(refused.error, /not among the last/);
+  await request({ sha256: results[1]!.image.sha256, action: 'edit', added: [[0, 0, 12, 12]], transaction: 7 });
+  await waitFor(() => of(sub.messages, 'response/label').length === 2, 10_000, 'label response');
+  const ok = of(sub.messages, 'response/label')[1]!.payload as { status: string; data: { realized: { fn: number } }; transaction: number };
+  t.is(ok.status, 'ok');
+  t.is(ok.transaction, 7);
+  t.is(ok.data.realized.fn, 1);
+  for (const m of of(sub.messages, 'response/label')) t.is(schemaErrors('response', m.payload), null);
   await waitFor(() => of(sub.messages, 'feedback').length === 2, 10_000, 'two feedback messages');
   const fb = of(sub.messages, 'feedback').map((m) => m.payload as { realized: { f1: number; fn: number }; error: { f1: number }; predicted: { f1: number } });
   for (const m of fb) t.is(schemaErrors('feedback', m), null);
