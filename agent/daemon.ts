@@ -39,7 +39,9 @@ import { imageSource } from './daemon/source.js';
 import { newStats, type DaemonStats } from './daemon/stats.js';
 import { Teardown } from './daemon/teardown.js';
 import { startWatchdog } from './daemon/watchdog.js';
-import { analyseWith, DEFAULT_MAX_ITEMS, Worker } from './daemon/worker.js';
+import { analyseWith, DEFAULT_MAX_ITEMS, serialised, Worker } from './daemon/worker.js';
+import { rescore } from './control/rescore.js';
+import { requestSchema } from './control/registry.js';
 import { AlertGate } from './control/alert-gate.js';
 import { registerBuiltinCommands } from './control/builtin.js';
 import { CommandRegistry } from './control/registry.js';
@@ -176,9 +178,11 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
     dir: watchDir, extensions: cfg.watch.extensions, ignorePrefixes: cfg.watch.ignore_prefixes, ignoreSuffixes: cfg.watch.ignore_suffixes,
     stableMs: cfg.watch.stable_ms, pollMs: cfg.watch.poll_ms, usePolling: cfg.watch.use_polling,
   };
+  // One analysis at a time: the worker's and a rescore's share it.
+  const analyse = serialised(calibratedAnalyse(analyseWith(() => ({ detector: models.detector!, forest: models.forest!, decode, maxItems: DEFAULT_MAX_ITEMS, physics })), labels));
   const worker = new Worker({
     store, messages, alerts, configHash, alreadyDone, stats, digest, events, own, log,
-    analyse: calibratedAnalyse(analyseWith(() => ({ detector: models.detector!, forest: models.forest!, decode, maxItems: DEFAULT_MAX_ITEMS, physics })), labels),
+    analyse,
     intake: { ioFailure: (f) => intake.ioFailure(f) },
     pause: () => queue.pause(), pump: () => publisher.pump(),
     retryTruncated: cfg.watch.retry_truncated, retryDelayMs: cfg.watch.retry_delay_ms, outboxMax: cfg.state.outbox_max,
@@ -213,6 +217,10 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
   // 7b. Commands over MQTT: <root>/request/<name> -> <root>/response/<name> (agent/control/).
   registerBuiltinCommands(commands, { gate, settings, currentAlert: () => alerts.current, changed: publishStatus, log: log.child({ component: 'control' }) });
   registerLabelCommand(commands, labels);
+  commands.register('rescore', requestSchema('rescore'), (p) => rescore({
+    store, messages, analyse, watchDir: () => watchDir, pump: () => publisher.pump(), threshold: () => settings.f1Threshold, log: log.child({ component: 'rescore' }),
+    models: () => (models.ready ? { detector: models.detector!.model.sha256, forest: models.forest!.sha256 } : null),
+  }, p));
   retained.addStatus('control', () => ({ ...gate.state(), settings: settings.values() }));
   const router = await startCommandRouter({ url: broker.url, mqtt: routerMqttOptions(pubOptions), root: topicRoot(cfg), instrument: cfg.instrument.id, registry: commands, clock, log: log.child({ component: 'control' }) });
   teardown.push(() => router.stop(), 'commands');

@@ -20,7 +20,7 @@ export type CommandHandler = (params: Record<string, unknown>) => unknown | Prom
 const NAME_RE = /^[a-z0-9_-]+(\/[a-z0-9_-]+)*$/;
 
 export class CommandRegistry {
-  private readonly ajv = new Ajv2020({ allErrors: true, strict: false });
+  private readonly ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false }) // formats (date-time) are checked by the handlers that use them;
   private readonly commands = new Map<string, { validate: ValidateFunction; handler: CommandHandler }>();
 
   register(name: string, schema: object, handler: CommandHandler): void {

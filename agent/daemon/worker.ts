@@ -191,6 +191,16 @@ export class Worker {
   }
 }
 
+/** One analysis at a time, whoever asks (the worker, a rescore): the detector takes one image at once. */
+export function serialised(analyse: Analyse): Analyse {
+  let last: Promise<unknown> = Promise.resolve();
+  return (file, signal) => {
+    const run = last.then(() => analyse(file, signal));
+    last = run.catch(() => undefined);
+    return run;
+  };
+}
+
 /** Analyses one image once with the slot's models; a half-written one is retried by the queue, later, not here. */
 export function analyseWith(deps: () => AnalyseDeps): Analyse {
   return async (file, signal) => {

@@ -49,3 +49,49 @@ test.serial('threshold/set over MQTT changes the live F1 threshold of the next r
     if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
   }
 });
+
+test.serial('rescore over MQTT: a journalled image runs again and its new result names the one it supersedes and both models; unknown images are refused', async (t) => {
+  const [watch, state] = [tmp('tg-cw-'), tmp('tg-cs-')];
+  const [image] = await sampleImages(1);
+  const port = await freePort();
+  const agent = startAgent(['--watch', watch, '--mqtt', `embedded://127.0.0.1:${port}`, '--state', state, '--instrument', 'cmd-2']);
+  let sub: Awaited<ReturnType<typeof collector>> | undefined;
+  try {
+    await agent.waitLog('temguard running');
+    sub = await collector(`mqtt://127.0.0.1:${port}`, 'temguard/cmd-2/#');
+    const c = sub;
+    const results = () => c.messages.filter((m) => m.topic === 'temguard/cmd-2/result');
+    const responses = () => c.messages.filter((m) => m.topic === 'temguard/cmd-2/response/rescore');
+    const rel = basename(image!);
+    copyFileSync(image!, join(watch, rel));
+    await waitFor(() => results().length === 1, 60_000, 'no result');
+    const first = results()[0]!.payload as { msg_id: string; detector: { sha256: string }; forest: { sha256: string } };
+    for (const [body, why] of [[{ images: ['nope.png'] }, /not in the journal: nope\.png/], [{ since: 'yesterday' }, /ISO-8601/], [{ images: [rel], since: '2026-01-01T00:00:00Z' }, /invalid request/]] as const) {
+      const n = responses().length;
+      await c.client.publishAsync('temguard/cmd-2/request/rescore', JSON.stringify(body), { qos: 1 });
+      await waitFor(() => responses().length === n + 1, 15_000, 'no answer');
+      const r = responses()[n]!.payload;
+      t.is(r.status, 'error');
+      t.regex(String(r.error), why);
+    }
+    t.is(results().length, 1, 'refused requests ran nothing');
+    await c.client.publishAsync('temguard/cmd-2/request/rescore', JSON.stringify({ images: [rel], transaction: 'r1' }), { qos: 1 });
+    await waitFor(() => responses().length === 4, 60_000, 'no answer to rescore');
+    const ok = responses()[3]!.payload as { status: string; data: { rescored: number; items: { supersedes: string; msg_id: string }[] } };
+    t.is(ok.status, 'ok');
+    t.is(ok.data.rescored, 1);
+    t.is(ok.data.items[0]!.supersedes, first.msg_id);
+    await waitFor(() => results().length === 2, 15_000, 'no rescored result');
+    const again = results()[1]!.payload as { msg_id: string; rescore: { supersedes: string; models: { detector: string; forest: string }; previous_models: { detector: string; forest: string } } };
+    t.is(schemaErrors('result', again), null);
+    t.is(again.msg_id, ok.data.items[0]!.msg_id);
+    t.is(again.rescore.supersedes, first.msg_id);
+    t.deepEqual(again.rescore.previous_models, { detector: first.detector.sha256, forest: first.forest.sha256 });
+    t.deepEqual(again.rescore.models, again.rescore.previous_models, 'same models loaded as before');
+    agent.child.kill('SIGTERM');
+    t.is((await agent.exited).code, 0);
+  } finally {
+    await sub?.close();
+    if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
+  }
+});
