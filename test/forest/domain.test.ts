@@ -6,7 +6,13 @@ import { buildDomainReference, domainChecker, DomainError } from '../../agent/pi
 import { loadForest, manifestPathFor, ForestError } from '../../agent/pipeline/forest.js';
 import { readTable } from '../../agent/learn/table.js';
 import { AlertTracker, domainPrefix } from '../../agent/pipeline/alerts.js';
-import { MODELS_DIR } from '../../agent/paths.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { MODELS_DIR, PACKAGE_ROOT } from '../../agent/paths.js';
+import { temImages } from '../helpers/data.js';
+import { schemaErrors } from '../helpers/schemas.js';
+
+const run = promisify(execFile);
 import type { Prediction } from '../../agent/types.js';
 
 const TABLE = 'docs/forest/table.csv';
@@ -59,4 +65,14 @@ test('an alert on out-of-domain images says so before the usual hint', (t) => {
   t.regex(ev!.hint, /^outside what the forest knows .*100\.0%.*; no detections/);
   t.is(domainPrefix({ ...p, in_domain: { in_domain: true, distance: 1, percentile: 50 } }), '');
   t.is(domainPrefix({ ...p, in_domain: undefined }), '');
+});
+
+const tem = temImages().slice(0, 1);
+(tem.length ? test : test.skip)('a real prediction publishes in_domain and stays schema-valid (real TEM image, real detector; skipped without ../shared/data/tem)', async (t) => {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'agent/cli.ts', 'predict', tem[0]!], { cwd: PACKAGE_ROOT, maxBuffer: 64 << 20 });
+  const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
+  t.is(typeof result.prediction.in_domain?.in_domain, 'boolean');
+  t.true(result.prediction.in_domain.percentile >= 0 && result.prediction.in_domain.percentile <= 100);
+  t.is(schemaErrors('result', result), null);
+  t.is(schemaErrors('result', { ...result, prediction: { ...result.prediction, in_domain: { in_domain: 'yes', distance: -1 } } }) === null, false);
 });
