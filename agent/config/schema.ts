@@ -126,6 +126,9 @@ export const SCHEMA = {
   http: {
     listen: f.optString('Serve the live view (web page, server-sent events, overlays) on HOST:PORT, e.g. 127.0.0.1:8080. Null: no web server.'),
   },
+  metrics: {
+    listen: f.optString('Serve Prometheus metrics at /metrics on HOST:PORT (e.g. 127.0.0.1:9464), a listener without the live view. The live view (http.listen) serves /metrics too. Null: no separate listener.'),
+  },
   log: {
     level: f.enum(['debug', 'info', 'warn', 'error'], 'info', 'Least severe level written to stdout (JSON lines).'),
   },
