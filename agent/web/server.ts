@@ -11,6 +11,7 @@
  *   GET /overlay/<sha256>.png the same for one of the last few
  *   GET /api/labels/suggest   images worth labelling next (agent/labels/suggest.ts)
  *   GET /api/labels/<sha256>  one image's detections and label so far
+ *   GET /metrics              Prometheus metrics, when the daemon passes its registry (agent/metrics/)
  *   POST /api/labels          a label {sha256, action, wrong?, added?} (JSON only: a cross-site form cannot send it)
  *
  * Security: binds exactly where `listen` says (bound to loopback, it also only answers
@@ -34,6 +35,8 @@ import { OverlayService, type OverlayFormat } from './overlays.js';
 import type { OwnImages } from './own-images.js';
 import { handleLabels, type LabelApi } from './labels.js';
 import { LiveState, type LiveEvent } from './state.js';
+import type { Registry } from 'prom-client';
+import { serveMetrics } from '../metrics/http.js';
 
 export interface WebServerOptions {
   /** "127.0.0.1:8080", "[::1]:8080" (host:port; port 0 = pick a free one). */
@@ -59,6 +62,8 @@ export interface WebServerOptions {
   decode?: DecodeOptions;
   /** The agent's labelling service; without it the label endpoints answer 404. */
   labels?: LabelApi;
+  /** The agent's Prometheus registry: served at GET /metrics (agent/metrics/); without it /metrics answers 404. */
+  metrics?: Registry;
   log: Logger;
 }
 
@@ -145,6 +150,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     const asset = assets.get(path);
     if (asset) return send(res, 200, asset.type, asset.body, { 'cache-control': 'no-cache' }, req.method === 'HEAD');
     if (path === '/api/state') return sendJson(res, 200, state.snapshot());
+    if (path === '/metrics' && o.metrics) return serveMetrics(o.metrics, req, res);
     if (path === '/events') return req.method === 'HEAD' ? send(res, 200, 'text/event-stream', '', {}, true) : openStream(req, res);
     const m = /^\/overlay\/(latest|[0-9a-f]{64})\.(png|jpe?g)$/.exec(path);
     if (m) return serveOverlay(res, m[1] === 'latest' ? undefined : m[1], m[2] === 'png' ? 'png' : 'jpeg', req.method === 'HEAD');
