@@ -53,6 +53,7 @@ import { trainingDefocusRange } from './physics/training-range.js';
 import { startDaemonSession } from './stats/daemon-session.js';
 import { calibratedAnalyse, startLabels } from './labels/start.js';
 import { registerLabelCommand } from './labels/command.js';
+import { startDaemonMetrics } from './metrics/start.js';
 
 export { checkPairing } from './daemon/model-slot.js';
 export { fileStamp } from './daemon/files.js';
@@ -148,12 +149,25 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
   // 2b. Spot-check labels beside the journal: feedback through the outbox, the site calibration on each prediction.
   const labels = startLabels({ cfg, stateDir, events, store, messages, pump: () => publisher.pump(), now: () => clock.now(), log: log.child({ component: 'labels' }) });
 
+  // 2b'. Prometheus metrics (agent/metrics/): fed by the events, gauges read only when scraped;
+  // served at /metrics on the live view and, with metrics.listen, on a listener of their own.
+  const metrics = await startDaemonMetrics({
+    listen: cfg.metrics.listen, events, store, now: () => clock.now(), log: log.child({ component: 'metrics' }),
+    sources: {
+      queueDepth: () => retained.d.queue?.depth ?? 0,
+      brokerConnected: () => publisher.connected,
+      executionProvider: () => models.detector?.ep.active ?? null,
+      models: () => (models.ready ? { detector: { name: models.detector!.model.name, sha256: models.detector!.model.sha256 }, forest: { name: models.forest!.manifest.name, sha256: models.forest!.sha256 } } : null),
+    },
+  });
+  teardown.push(() => metrics.close(), 'metrics');
+
   // 2c. The live view: a web page that follows the same topics as any other dashboard.
   // Overlays are drawn only for images this agent analysed (never for paths read off MQTT).
   const own = cfg.http.listen ? new OwnImages({ max: 8, watchDir: () => retained.d.watchDir || null }) : null;
   if (cfg.http.listen) {
     const { startWebServer, webMqttOptions } = await import('./web/server.js');
-    const web = await startWebServer({ listen: cfg.http.listen, mqttUrl: broker.url, root: topicRoot(cfg), mqttOptions: webMqttOptions(pubOptions), own: own!, decode, labels, log: log.child({ component: 'web' }) });
+    const web = await startWebServer({ listen: cfg.http.listen, mqttUrl: broker.url, root: topicRoot(cfg), mqttOptions: webMqttOptions(pubOptions), own: own!, decode, labels, metrics: metrics.registry, log: log.child({ component: 'web' }) });
     teardown.push(() => web.close(), 'web');
     log.info('live view', { url: web.url });
   }
