@@ -1,0 +1,47 @@
+#!/usr/bin/python3
+"""Set a U-Net export's post-processing (temguard.threshold, temguard.min_area metadata) and its
+manifest's postprocess block, without retraining: the same as train.py --threshold/--min-area.
+
+    set_postprocess.py MODEL.onnx [OUT.onnx] --threshold 0.5 --min-area 60
+"""
+import argparse
+import hashlib
+import json
+import os
+
+import onnx
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('model')
+    ap.add_argument('out', nargs='?')
+    ap.add_argument('--threshold', type=float, required=True)
+    ap.add_argument('--min-area', type=int, required=True)
+    a = ap.parse_args()
+    out = a.out or a.model
+    proto = onnx.load(a.model)
+    values = {'temguard.threshold': str(a.threshold), 'temguard.min_area': str(a.min_area)}
+    for e in proto.metadata_props:
+        if e.key in values:
+            e.value = values.pop(e.key)
+    for k, v in values.items():
+        e = proto.metadata_props.add()
+        e.key, e.value = k, v
+    onnx.save(proto, out)
+    src_manifest = a.model[:-len('.onnx')] + '.manifest.json'
+    if os.path.exists(src_manifest):
+        with open(src_manifest) as f:
+            m = json.load(f)
+        m['postprocess'].update({'threshold': a.threshold, 'min_area': a.min_area})
+        m['metadata_props'].update({'temguard.threshold': str(a.threshold), 'temguard.min_area': str(a.min_area)})
+        with open(out, 'rb') as f:
+            data = f.read()
+        m.update({'file': os.path.basename(out), 'sha256': hashlib.sha256(data).hexdigest(), 'bytes': len(data)})
+        with open(out[:-len('.onnx')] + '.manifest.json', 'w') as f:
+            json.dump(m, f, indent=2)
+            f.write('\n')
+
+
+if __name__ == '__main__':
+    main()
