@@ -126,6 +126,10 @@ export const SCHEMA = {
   http: {
     listen: f.optString('Serve the live view (web page, server-sent events, overlays) on HOST:PORT, e.g. 127.0.0.1:8080. Null: no web server.'),
   },
+  stall: {
+    minutes: f.number(0, 'Raise a stall alert (kind "stall" on the alert topic) when no new image arrives for this many minutes inside stall.window; the next image ends it. 0: off.', { min: 0, max: 1440 }),
+    window: f.string('always', 'Session window, local time: "HH:MM-HH:MM" (e.g. 08:00-18:00; may cross midnight) or "always".'),
+  },
   metrics: {
     listen: f.optString('Serve Prometheus metrics at /metrics on HOST:PORT (e.g. 127.0.0.1:9464), a listener without the live view. The live view (http.listen) serves /metrics too. Null: no separate listener.'),
   },
