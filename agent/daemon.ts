@@ -54,6 +54,7 @@ import { startDaemonSession } from './stats/daemon-session.js';
 import { calibratedAnalyse, startLabels } from './labels/start.js';
 import { registerLabelCommand } from './labels/command.js';
 import { startDaemonMetrics } from './metrics/start.js';
+import { startStall } from './stall/start.js';
 
 export { checkPairing } from './daemon/model-slot.js';
 export { fileStamp } from './daemon/files.js';
@@ -149,6 +150,13 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
   // 2b. Spot-check labels beside the journal: feedback through the outbox, the site calibration on each prediction.
   const labels = startLabels({ cfg, stateDir, events, store, messages, pump: () => publisher.pump(), now: () => clock.now(), log: log.child({ component: 'labels' }) });
 
+  // 2a'. "Nothing is arriving" (agent/stall/; off unless stall.minutes > 0): a stall alert through the journal.
+  const stall = startStall({
+    minutes: cfg.stall.minutes, window: cfg.stall.window, clock, log: log.child({ component: 'stall' }),
+    publish: (ev) => { messages.bestEffort(() => store.recordMessages([messages.make('alert', ev)])); publisher.pump(); },
+  });
+  if (stall) { teardown.push(() => stall.stop(), 'stall'); retained.addStatus('stall', () => stall.current); }
+
   // 2b'. Prometheus metrics (agent/metrics/): fed by the events, gauges read only when scraped;
   // served at /metrics on the live view and, with metrics.listen, on a listener of their own.
   const metrics = await startDaemonMetrics({
@@ -157,6 +165,7 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
       queueDepth: () => retained.d.queue?.depth ?? 0,
       brokerConnected: () => publisher.connected,
       executionProvider: () => models.detector?.ep.active ?? null,
+      ...(stall ? { stallActive: () => stall.current !== null } : {}),
       models: () => (models.ready ? { detector: { name: models.detector!.model.name, sha256: models.detector!.model.sha256 }, forest: { name: models.forest!.manifest.name, sha256: models.forest!.sha256 } } : null),
     },
   });
@@ -211,7 +220,7 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
   const intake = new Intake({ queue, alreadyDone, scan: () => scanDir(watchOpts, log), keepMs, capacity: cfg.queue.capacity, clock, log });
 
   // 6. Watch, then catch up (watch first so nothing slips between the scan and the watch).
-  const watcher = await startWatcher(watchOpts, (f) => intake.arrived(f), log.child({ component: 'watch' }), {
+  const watcher = await startWatcher(watchOpts, (f) => { stall?.arrived(f.rel); intake.arrived(f); }, log.child({ component: 'watch' }), {
     onLost: (reason) => { retained.watchProblem = `watch directory lost (${reason}): nothing is processed until it is back`; publishStatus(); },
     onRestored: () => { retained.watchProblem = null; publishStatus(); void intake.catchUp('watch directory is back'); },
   });

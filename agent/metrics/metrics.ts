@@ -22,6 +22,8 @@ export interface MetricsSources {
   executionProvider: () => string | null;
   /** Model identities (for an info metric), null before they load. */
   models: () => { detector: { name: string; sha256: string }; forest: { name: string; sha256: string } } | null;
+  /** Whether a stall alert (nothing arriving) is active; absent when stall detection is off. */
+  stallActive?: () => boolean;
 }
 
 /** F1 and interval width live on [0, 1]: 0.05 steps resolve a threshold of 0.5 to 0.6 well. */
@@ -51,6 +53,8 @@ export class AgentMetrics {
     this.alertsStarted = new Counter({ name: 'temguard_alerts_started_total', help: 'Low-F1 alerts raised.', registers });
     const self = this;
     new Gauge({ name: 'temguard_alerts_active', help: 'Low-F1 alerts now active (0 or 1).', registers, collect() { this.set(self.alertActive); } });
+    const stall = sources.stallActive;
+    if (stall) new Gauge({ name: 'temguard_stall_active', help: 'No new image for stall.minutes inside the session window (0 or 1).', registers, collect() { this.set(stall() ? 1 : 0); } });
     new Gauge({ name: 'temguard_queue_depth', help: 'Images waiting for analysis.', registers, collect() { this.set(sources.queueDepth()); } });
     new Gauge({ name: 'temguard_outbox_depth', help: 'Messages journalled but not yet acknowledged by the broker.', registers, collect() { this.set(sources.outboxDepth()); } });
     new Gauge({ name: 'temguard_outbox_oldest_age_seconds', help: 'Age of the oldest unpublished message (0 when empty).', registers, collect() { this.set(sources.outboxOldestAgeSeconds()); } });

@@ -15,7 +15,7 @@ export interface StallEvent {
   alert_id: string;
   started: string;
   ended?: string;
-  /** The last image seen before the stall (null: none since the agent started). */
+  /** The last image seen (new: before the stall, null when none since the start; end: the one that ended it). */
   last_image: string | null;
   last_image_at: string | null;
   minutes: number;
@@ -49,7 +49,8 @@ export class StallWatch {
     this.lastImage = rel;
     this.lastImageAt = t;
     if (!this.active) return null;
-    const ended: StallEvent = { ...this.active, state: 'end', ended: new Date(t).toISOString(), hint: `images arrive again (${rel})` };
+    const iso = new Date(t).toISOString();
+    const ended: StallEvent = { ...this.active, state: 'end', ended: iso, last_image: rel, last_image_at: iso, hint: `images arrive again (${rel})` };
     this.active = null;
     return ended;
   }
