@@ -11,6 +11,7 @@
  *   GET /overlay/<sha256>.png the same for one of the last few
  *   GET /api/labels/suggest   images worth labelling next (agent/labels/suggest.ts)
  *   GET /api/labels/<sha256>  one image's detections and label so far
+ *   GET /facility             every instrument under <prefix>/+/... at a glance (facility.ts; /api/facility)
  *   GET /metrics              Prometheus metrics, when the daemon passes its registry (agent/metrics/)
  *   POST /api/labels          a label {sha256, action, wrong?, added?} (JSON only: a cross-site form cannot send it)
  *
@@ -37,6 +38,7 @@ import { handleLabels, type LabelApi } from './labels.js';
 import { LiveState, type LiveEvent } from './state.js';
 import type { Registry } from 'prom-client';
 import { serveMetrics } from '../metrics/http.js';
+import { startFacility } from './facility.js';
 
 export interface WebServerOptions {
   /** "127.0.0.1:8080", "[::1]:8080" (host:port; port 0 = pick a free one). */
@@ -151,6 +153,8 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     if (asset) return send(res, 200, asset.type, asset.body, { 'cache-control': 'no-cache' }, req.method === 'HEAD');
     if (path === '/api/state') return sendJson(res, 200, state.snapshot());
     if (path === '/metrics' && o.metrics) return serveMetrics(o.metrics, req, res);
+    const fac = facility.route(path);
+    if (fac) return 'json' in fac ? sendJson(res, 200, fac.json) : send(res, 200, fac.type, fac.body, { 'cache-control': 'no-cache' }, req.method === 'HEAD');
     if (path === '/events') return req.method === 'HEAD' ? send(res, 200, 'text/event-stream', '', {}, true) : openStream(req, res);
     const m = /^\/overlay\/(latest|[0-9a-f]{64})\.(png|jpe?g)$/.exec(path);
     if (m) return serveOverlay(res, m[1] === 'latest' ? undefined : m[1], m[2] === 'png' ? 'png' : 'jpeg', req.method === 'HEAD');
@@ -196,12 +200,16 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}/`;
 
   const client = subscribe(o, state, broadcast, log);
+  // Started once listening (a failed listen leaks no client): the facility page follows every
+  // instrument beside this one, <prefix>/+/... (facility.ts).
+  const facility = startFacility({ mqttUrl: o.mqttUrl, mqttOptions: o.mqttOptions, prefix: o.root.includes('/') ? o.root.slice(0, o.root.lastIndexOf('/')) : o.root, log });
   log.info('live view listening', { url, topics: `${o.root}/#` });
 
   return {
     url,
     close: async () => {
       clearInterval(heartbeat);
+      await facility.close();
       for (const res of clients) res.end();
       clients.clear();
       await client.endAsync(true).catch(() => undefined);
