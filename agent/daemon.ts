@@ -153,7 +153,12 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
   // 2a'. "Nothing is arriving" (agent/stall/; off unless stall.minutes > 0): a stall alert through the journal.
   const stall = startStall({
     minutes: cfg.stall.minutes, window: cfg.stall.window, clock, log: log.child({ component: 'stall' }),
-    publish: (ev) => { messages.bestEffort(() => store.recordMessages([messages.make('alert', ev)])); publisher.pump(); },
+    publish: (ev) => {
+      const msg = messages.make('alert', ev);
+      messages.bestEffort(() => store.recordMessages([msg]));
+      events.emit('stall', { msg });
+      publisher.pump();
+    },
   });
   if (stall) { teardown.push(() => stall.stop(), 'stall'); retained.addStatus('stall', () => stall.current); }
 

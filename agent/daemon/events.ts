@@ -16,12 +16,14 @@ export interface DaemonEventMap {
   error: { file: ImageFile; error: StageError | null; msg: OutMsg };
   /** An alert lifecycle event, journalled (new, update, end). */
   alert: { event: AlertEvent; msg: OutMsg };
+  /** A stall alert ("nothing is arriving", agent/stall/), journalled (new, end). */
+  stall: { msg: OutMsg };
 }
 
 type Listener<K extends keyof DaemonEventMap> = (e: DaemonEventMap[K]) => void;
 
 export class DaemonEvents {
-  private readonly listeners: { [K in keyof DaemonEventMap]: Listener<K>[] } = { result: [], error: [], alert: [] };
+  private readonly listeners: { [K in keyof DaemonEventMap]: Listener<K>[] } = { result: [], error: [], alert: [], stall: [] };
 
   constructor(private readonly log: Logger) {}
 

@@ -46,6 +46,7 @@ export class Notifications {
     this.stops.push(
       this.d.events.on('alert', ({ msg }) => this.offer(alertNotice(msg.payload))),
       this.d.events.on('error', ({ msg }) => this.offer(errorNotice(msg.payload))),
+      this.d.events.on('stall', ({ msg }) => this.offer(alertNotice(msg.payload))),
       // A minute is fine enough for digests and the end of quiet hours.
       this.d.clock.every(Math.min(60_000, this.o.gate.digestMs), () => this.tick()),
     );

@@ -48,3 +48,29 @@ test('failed images notify a real webhook from the running agent; repeats are he
   agent.child.kill('SIGTERM');
   t.is((await agent.exited).code, 0);
 });
+
+test('a stall (nothing arriving) notifies the webhook from the running agent, and its end too', async (t) => {
+  const got: Record<string, any>[] = [];
+  const server = createServer((req, res) => {
+    const c: Buffer[] = [];
+    req.on('data', (x: Buffer) => c.push(x));
+    req.on('end', () => { got.push(JSON.parse(Buffer.concat(c).toString('utf8'))); res.end('ok'); });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => server.close());
+  const [watch, state] = [mkdtempSync(join(tmpdir(), 'tg-w-')), mkdtempSync(join(tmpdir(), 'tg-s-'))];
+  const port = await freePort();
+  const agent = startAgent(['--watch', watch, '--mqtt', `embedded://127.0.0.1:${port}`, '--state', state, '--instrument', 'stall-n-1'], {
+    TEMGUARD_NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    TEMGUARD_STALL_MINUTES: '0.03', TEMGUARD_STALL_WINDOW: 'always',
+  });
+  t.teardown(() => { agent.child.kill('SIGKILL'); });
+  await agent.waitLog('temguard running', 120_000);
+  await waitFor(() => got.some((g) => /stall alert started/.test(g.text)), 30_000, 'the stall notice');
+  t.regex(got.find((g) => /stall alert started/.test(g.text))!.text, /^stall-n-1: stall alert started/);
+  writeFileSync(join(watch, 'arrived.png'), 'not a PNG, but an arrival');
+  await waitFor(() => got.some((g) => /stall alert ended/.test(g.text)), 30_000, 'the end notice');
+  agent.child.kill('SIGTERM');
+  t.is((await agent.exited).code, 0);
+});
