@@ -14,7 +14,8 @@ import { startAgent } from '../helpers/agent.js';
 import { collector, freePort, waitFor } from '../helpers/broker.js';
 import { schemaErrors } from '../helpers/schemas.js';
 
-test('failed images notify a real webhook from the running agent; repeats are held; status reports the channel', async (t) => {
+/** A loopback webhook receiver that keeps every JSON body it gets. */
+async function hookReceiver(): Promise<{ got: Record<string, any>[]; port: number; close: () => void }> {
   const got: Record<string, any>[] = [];
   const server = createServer((req, res) => {
     const c: Buffer[] = [];
@@ -23,9 +24,15 @@ test('failed images notify a real webhook from the running agent; repeats are he
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  t.teardown(() => server.close());
+  return { got, port: (server.address() as AddressInfo).port, close: () => server.close() };
+}
+
+test('failed images notify a real webhook from the running agent; repeats are held; status reports the channel', async (t) => {
+  const hook = await hookReceiver();
+  const got = hook.got;
+  t.teardown(hook.close);
   const hookFile = join(mkdtempSync(join(tmpdir(), 'tg-cred-')), 'webhook-url');
-  writeFileSync(hookFile, `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/secret-token\n`);
+  writeFileSync(hookFile, `http://127.0.0.1:${hook.port}/hooks/secret-token\n`);
   const [watch, state] = [mkdtempSync(join(tmpdir(), 'tg-w-')), mkdtempSync(join(tmpdir(), 'tg-s-'))];
   const port = await freePort();
   const agent = startAgent(['--watch', watch, '--mqtt', `embedded://127.0.0.1:${port}`, '--state', state, '--instrument', 'notify-1'], {
@@ -50,19 +57,13 @@ test('failed images notify a real webhook from the running agent; repeats are he
 });
 
 test('a stall (nothing arriving) notifies the webhook from the running agent, and its end too', async (t) => {
-  const got: Record<string, any>[] = [];
-  const server = createServer((req, res) => {
-    const c: Buffer[] = [];
-    req.on('data', (x: Buffer) => c.push(x));
-    req.on('end', () => { got.push(JSON.parse(Buffer.concat(c).toString('utf8'))); res.end('ok'); });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => server.close());
+  const hook = await hookReceiver();
+  const got = hook.got;
+  t.teardown(hook.close);
   const [watch, state] = [mkdtempSync(join(tmpdir(), 'tg-w-')), mkdtempSync(join(tmpdir(), 'tg-s-'))];
   const port = await freePort();
   const agent = startAgent(['--watch', watch, '--mqtt', `embedded://127.0.0.1:${port}`, '--state', state, '--instrument', 'stall-n-1'], {
-    TEMGUARD_NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    TEMGUARD_NOTIFY_WEBHOOK_URL: `http://127.0.0.1:${hook.port}/hook`,
     TEMGUARD_STALL_MINUTES: '0.03', TEMGUARD_STALL_WINDOW: 'always',
   });
   t.teardown(() => { agent.child.kill('SIGKILL'); });
