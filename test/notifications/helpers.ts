@@ -1,34 +1,13 @@
-/** Shared parts of the notification tests: a manual clock, a log that keeps its lines, alert/error messages as the daemon publishes them. */
+/** Shared parts of the notification tests: the daemon tests' manual clock, a log that keeps its lines, alert/error messages as the daemon publishes them. */
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../../agent/daemon/clock.js';
 import { DaemonEvents } from '../../agent/daemon/events.js';
 import { createLogger, type Logger } from '../../agent/log.js';
 import type { Delivery } from '../../agent/notifications/delivery.js';
 import type { Notice } from '../../agent/notifications/notice.js';
 import type { OutMsg } from '../../agent/pipeline/outbox.js';
 
-export class ManualClock implements Clock {
-  private readonly timers = new Set<{ next: number; ms: number; fn: () => void | Promise<void> }>();
-  constructor(public t: number) {}
-  now(): number { return this.t; }
-  every(ms: number, fn: () => void | Promise<void>): () => void {
-    const timer = { next: this.t + ms, ms, fn };
-    this.timers.add(timer);
-    return () => { this.timers.delete(timer); };
-  }
-  /** Moves time on, running every timer that falls due, in order. */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      const due = [...this.timers].filter((x) => x.next <= end).sort((a, b) => a.next - b.next)[0];
-      if (!due) break;
-      this.t = due.next;
-      due.next += due.ms;
-      void due.fn();
-    }
-    this.t = end;
-  }
-}
+/** The daemon tests' manual clock: one implementation for both. */
+export { ManualClock } from '../daemon/helpers.js';
 
 /** A log that keeps its lines; logged(re) resolves at the first line (already written or to come) matching re. */
 export function capture(): { lines: string[]; log: Logger; logged(re: RegExp): Promise<string> } {

@@ -139,7 +139,7 @@ test('held notices leave as one digest when the clock reaches digest_s', async (
   const done = settled(n.deliveries[0]!, 2);
   for (let i = 0; i < 50; i++) ev.emit('error', { file: null as never, error: null, msg: errorMsg(T0) });
   t.is(n.status().held, 49);
-  clock.advance(600_000);
+  await clock.advance(600_000);
   await done;
   t.is(r.got.length, 2);
   t.regex(r.got[1]!.body.text, /^temguard digest: 49 notifications held back \(tem-1\)/);
