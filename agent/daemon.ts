@@ -150,7 +150,7 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
   // 2b. Spot-check labels beside the journal: feedback through the outbox, the site calibration on each prediction.
   const labels = startLabels({ cfg, stateDir, events, store, messages, pump: () => publisher.pump(), now: () => clock.now(), log: log.child({ component: 'labels' }) });
 
-  // 2a'. "Nothing is arriving" (agent/stall/; off unless stall.minutes > 0): a stall alert through the journal.
+  // 2c. "Nothing is arriving" (agent/stall/; off unless stall.minutes > 0): a stall alert through the journal.
   const stall = startStall({
     minutes: cfg.stall.minutes, window: cfg.stall.window, clock, log: log.child({ component: 'stall' }),
     publish: (ev) => {
@@ -162,7 +162,7 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
   });
   if (stall) { teardown.push(() => stall.stop(), 'stall'); retained.addStatus('stall', () => stall.current); }
 
-  // 2b'. Prometheus metrics (agent/metrics/): fed by the events, gauges read only when scraped;
+  // 2d. Prometheus metrics (agent/metrics/): fed by the events, gauges read only when scraped;
   // served at /metrics on the live view and, with metrics.listen, on a listener of their own.
   const metrics = await startDaemonMetrics({
     listen: cfg.metrics.listen, events, store, now: () => clock.now(), log: log.child({ component: 'metrics' }),
@@ -176,7 +176,7 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
   });
   teardown.push(() => metrics.close(), 'metrics');
 
-  // 2c. The live view: a web page that follows the same topics as any other dashboard.
+  // 2e. The live view: a web page that follows the same topics as any other dashboard.
   // Overlays are drawn only for images this agent analysed (never for paths read off MQTT).
   const own = cfg.http.listen ? new OwnImages({ max: 8, watchDir: () => retained.d.watchDir || null }) : null;
   if (cfg.http.listen) {
