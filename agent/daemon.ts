@@ -139,7 +139,7 @@ async function build(cfg: Config, deps: DaemonDeps, teardown: Teardown): Promise
   teardown.push(() => publisher.stop(retained.availability('stopped'), 5000), 'publisher');
   const publishStatus = () => publisher.publishRetained('status', retained.status());
 
-  // 2a. Notifications by webhook and mail (notify.*; none by default): they listen to the alert and
+  // 2a. Notifications by webhook and mail (notify.*; none by default): they listen to the alert, stall and
   // error events and only enqueue, so a receiver that is down never holds up an image.
   const notifications = notificationsFromConfig(cfg, { events, clock, log: log.child({ component: 'notify' }) }, deps.env ?? process.env);
   if (notifications) {
