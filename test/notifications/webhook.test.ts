@@ -34,13 +34,20 @@ const opts = (over: Partial<{ queueMax: number; attempts: number }> = {}) => ({
   delivery: { queueMax: over.queueMax ?? 100, retryInitialMs: 5, retryMaxMs: 40, attempts: over.attempts ?? 10 },
 });
 
-test('alert start, end and an error reach a real webhook as JSON with a chat-compatible text field', async (t) => {
-  const r = await receiver();
+/** A receiver plus Notifications with one webhook channel to it, on a manual clock at T0; started. */
+async function webhookSetup(t: { teardown(fn: () => void): void }, answer?: (n: number) => number, gate?: ReturnType<typeof opts>['gate']) {
+  const r = await receiver(answer);
   t.teardown(() => r.server.close());
-  const { log } = capture();
+  const { log, lines } = capture();
   const ev = events(log);
-  const n = new Notifications({ ...opts(), channels: [webhookChannel({ url: r.url, timeoutMs: 2000 })] }, { events: ev, clock: new ManualClock(T0), log });
+  const clock = new ManualClock(T0);
+  const n = new Notifications({ ...opts(), ...(gate ? { gate } : {}), channels: [webhookChannel({ url: r.url, timeoutMs: 2000 })] }, { events: ev, clock, log });
   n.start();
+  return { r, lines, ev, clock, n };
+}
+
+test('alert start, end and an error reach a real webhook as JSON with a chat-compatible text field', async (t) => {
+  const { r, ev, n } = await webhookSetup(t);
   const done = settled(n.deliveries[0]!, 3);
   const id = randomUUID();
   emitAlert(ev, alertMsg('new', id, T0));
@@ -61,12 +68,7 @@ test('alert start, end and an error reach a real webhook as JSON with a chat-com
 });
 
 test('a receiver that answers 503 is retried with backoff until it takes the notice; the URL is never logged', async (t) => {
-  const r = await receiver((i) => (i < 3 ? 503 : 200));
-  t.teardown(() => r.server.close());
-  const { log, lines } = capture();
-  const ev = events(log);
-  const n = new Notifications({ ...opts(), channels: [webhookChannel({ url: r.url, timeoutMs: 2000 })] }, { events: ev, clock: new ManualClock(T0), log });
-  n.start();
+  const { r, lines, ev, n } = await webhookSetup(t, (i) => (i < 3 ? 503 : 200));
   const done = settled(n.deliveries[0]!, 1);
   emitAlert(ev, alertMsg('new', randomUUID(), T0));
   t.is((await done)[0]!.outcome, 'sent');
@@ -114,12 +116,7 @@ test('a receiver that is down does not block: emits return at once, the bounded 
 });
 
 test('a 4xx answer other than 408/429 is permanent: dropped after one try and counted as failed', async (t) => {
-  const r = await receiver(() => 404);
-  t.teardown(() => r.server.close());
-  const { log, lines } = capture();
-  const ev = events(log);
-  const n = new Notifications({ ...opts(), channels: [webhookChannel({ url: r.url, timeoutMs: 2000 })] }, { events: ev, clock: new ManualClock(T0), log });
-  n.start();
+  const { lines, ev, n } = await webhookSetup(t, () => 404);
   const done = settled(n.deliveries[0]!, 1);
   emitAlert(ev, alertMsg('new', randomUUID(), T0));
   t.is((await done)[0]!.outcome, 'failed');
@@ -129,13 +126,7 @@ test('a 4xx answer other than 408/429 is permanent: dropped after one try and co
 });
 
 test('held notices leave as one digest when the clock reaches digest_s', async (t) => {
-  const r = await receiver();
-  t.teardown(() => r.server.close());
-  const { log } = capture();
-  const ev = events(log);
-  const clock = new ManualClock(T0);
-  const n = new Notifications({ ...opts(), gate: { cooldownMs: 900_000, maxPerHour: 1000, digestMs: 600_000, quiet: null }, channels: [webhookChannel({ url: r.url, timeoutMs: 2000 })] }, { events: ev, clock, log });
-  n.start();
+  const { r, ev, clock, n } = await webhookSetup(t, undefined, { cooldownMs: 900_000, maxPerHour: 1000, digestMs: 600_000, quiet: null });
   const done = settled(n.deliveries[0]!, 2);
   for (let i = 0; i < 50; i++) ev.emit('error', { file: null as never, error: null, msg: errorMsg(T0) });
   t.is(n.status().held, 49);
