@@ -76,5 +76,5 @@ export interface Prediction {
   /** Calibrated interval on f1 where the model carries one (conformal), else absent. */
   interval?: { lo: number; hi: number; level: number };
   /** Applicability domain (pipeline/domain.ts) where the model carries a reference. */
-  in_domain?: { in_domain: boolean; distance: number; percentile: number };
+  in_domain?: { in_domain: boolean; distance: number; percentile: number; image?: { in_domain: boolean; distance: number; percentile: number } };
 }

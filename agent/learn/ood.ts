@@ -17,7 +17,7 @@ export async function predictDirectory(dir: string, deps: DatasetDeps, forest: F
   for (const f of files) {
     const frame = await deps.decode(join(dir, f));
     const detections = await deps.detect(frame);
-    const p = forest.predict(computeFeatures(detections, frame.width, frame.height));
+    const p = forest.predict(computeFeatures(detections, frame.width, frame.height), frame);
     predicted.push({ image: f, f1: p.f1, detections: detections.length, ...(p.in_domain ? { in_domain: p.in_domain.in_domain } : {}) });
   }
   return { images: predicted.length, source: dir, predicted_f1: predicted, below_0_7: predicted.filter((p) => p.f1 < 0.7).length, below_0_5: predicted.filter((p) => p.f1 < 0.5).length };

@@ -85,7 +85,7 @@ export async function analyseImage(path: string, rel: string, deps: AnalyseDeps,
   const t3 = performance.now();
   const features = await stage('features', async () => computeFeatures(det.detections, frame.width, frame.height));
   const t4 = performance.now();
-  const prediction = await stage('forest', async () => deps.forest.predict(features));
+  const prediction = await stage('forest', async () => deps.forest.predict(features, frame));
   const t5 = performance.now();
   const physics = deps.physics ? measureImage(path, frame, det.detections, deps.physics) : undefined;
   const t6 = performance.now();

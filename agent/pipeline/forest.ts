@@ -11,9 +11,10 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MODELS_DIR } from '../paths.js';
-import { FEATURE_NAMES, type FeatureName, type Features, type Prediction } from '../types.js';
+import { FEATURE_NAMES, type FeatureName, type Features, type Frame, type Prediction } from '../types.js';
 import { decodeForest, predictFlat, type EncodedForest, type FlatForest } from './trees.js';
-import { domainChecker, type DomainReference } from './domain.js';
+import { domainChecker, type DomainReference, type DomainResult } from './domain.js';
+import { imageDomainChecker, type ImageDomainReference } from './image-domain.js';
 
 export const DEFAULT_FOREST_PATH: string = join(MODELS_DIR, 'forest-default.json');
 export const FOREST_FORMAT = 'temguard-forest';
@@ -64,6 +65,8 @@ export interface ForestManifest {
   conformal?: ConformalInfo;
   /** Applicability-domain reference (domain.ts); absent in older models: no in_domain then. */
   domain?: DomainReference;
+  /** Image-statistics reference from real micrographs (image-domain.ts); absent: features only. */
+  image_domain?: ImageDomainReference;
   [extra: string]: unknown;
 }
 
@@ -72,7 +75,8 @@ export interface Forest {
   readonly sha256: string;
   readonly manifest: ForestManifest;
   readonly features: readonly FeatureName[];
-  predict(features: Features): Prediction;
+  /** `frame`, where given and the model carries an image reference, also checks the pixels. */
+  predict(features: Features, frame?: Frame): Prediction;
 }
 
 export function manifestPathFor(modelPath: string): string {
@@ -106,9 +110,12 @@ export function createForest(model: ForestModelFile, manifest: ForestManifest, p
   if (outside.length) throw new ForestError(`forest ${path}: domain reference uses features the model does not: ${outside.join(', ')}`);
   try { domain = manifest.domain ? domainChecker(manifest.domain) : undefined; }
   catch (e) { throw new ForestError(`forest ${path}: ${(e as Error).message}`); }
+  let imageDomain: ReturnType<typeof imageDomainChecker> | undefined;
+  try { imageDomain = manifest.image_domain ? imageDomainChecker(manifest.image_domain) : undefined; }
+  catch (e) { throw new ForestError(`forest ${path}: ${(e as Error).message}`); }
   return {
     path, sha256, manifest, features,
-    predict(input: Features): Prediction {
+    predict(input: Features, frame?: Frame): Prediction {
       for (let j = 0; j < features.length; j++) {
         const v = input[features[j]!];
         if (typeof v !== 'number' || !Number.isFinite(v)) throw new ForestError(`feature "${features[j]}" is missing or not a finite number`);
@@ -117,10 +124,22 @@ export function createForest(model: ForestModelFile, manifest: ForestManifest, p
       const f1 = clamp(predictFlat(forests.f1, x));
       const out: Prediction = { f1, precision: clamp(predictFlat(forests.precision, x)), recall: clamp(predictFlat(forests.recall, x)), low: f1 < threshold, threshold };
       if (model.conformal) out.interval = { lo: clamp(f1 - model.conformal.q), hi: clamp(f1 + model.conformal.q), level: model.conformal.level };
-      if (domain) out.in_domain = domain(input as unknown as Record<string, number>);
+      const inDomain = combineDomain(domain?.(input as unknown as Record<string, number>), frame && imageDomain ? imageDomain(frame) : null);
+      if (inDomain) out.in_domain = inDomain;
       return out;
     },
   };
+}
+
+/**
+ * In domain only when near both references: the features' (simulated training rows) and the
+ * pixels' (real micrographs). distance/percentile stay the features' where that reference
+ * exists (the image's are under `image`).
+ */
+function combineDomain(features: DomainResult | undefined, image: DomainResult | null): Prediction['in_domain'] {
+  if (!image) return features;
+  const top = features ?? image;
+  return { ...top, in_domain: top.in_domain && image.in_domain, image };
 }
 
 /** Refuses, with the reason, any model this agent cannot feed correctly. */

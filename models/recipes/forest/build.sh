@@ -72,6 +72,13 @@ $TG train --table "$DOCS/table.csv" --out "$MODEL_OUT" --name forest-default \
 npx tsx models/recipes/forest/calibrate.ts --table "$DOCS/table.csv" --forest "$MODEL_OUT"
 # Applicability-domain reference (kNN in the forest's standardised features) into the manifest.
 npx tsx models/recipes/forest/domain.ts --table "$DOCS/table.csv" --forest "$MODEL_OUT"
+# Image-statistics domain reference from real label-free micrographs (real_split.json's adaptation
+# images and backgrounds, the loops images; never its held-out ones) into the same manifest.
+if [ -d ../shared/data/loops ]; then
+  npx tsx models/recipes/forest/image-domain.ts --forest "$MODEL_OUT" --data ../shared/data
+else
+  echo "build.sh: no ../shared/data; image-statistics domain reference not built (the manifest keeps the features' only)" >&2
+fi
 
 # Non-TEM natural images for the out-of-domain check (scikit-image's bundled samples).
 OOD_DIR="$WORK/natural"

@@ -1,0 +1,28 @@
+/**
+ * The image half of the applicability domain: how far an image's pixel statistics
+ * (image-stats.ts) lie from REAL micrographs. The feature half (domain.ts) is built from the
+ * forest's simulated training rows, and those span what photographs give the detector, so a
+ * photograph can look in domain there; in pixel statistics it does not look like any camera
+ * frame of a foil. Same kNN machinery as domain.ts (standardised, k nearest, training
+ * percentile); the reference lives in the forest manifest as `image_domain`, written by
+ * models/recipes/forest/image-domain.ts from label-free real images.
+ */
+import type { Frame } from '../types.js';
+import { domainChecker, DomainError, type DomainReference, type DomainResult } from './domain.js';
+import { IMAGE_STAT_NAMES, imageStatistics } from './image-stats.js';
+
+/** A domain reference on image statistics, plus what it was built from (for the manifest reader). */
+export interface ImageDomainReference extends DomainReference {
+  sources?: Record<string, number>;
+}
+
+/** Checks the reference once; the function returns null for a frame too small to describe. */
+export function imageDomainChecker(ref: ImageDomainReference): (frame: Frame) => DomainResult | null {
+  const unknown = (ref.features ?? []).filter((f) => !(IMAGE_STAT_NAMES as readonly string[]).includes(f));
+  if (unknown.length) throw new DomainError(`image domain reference uses statistics this agent does not compute: ${unknown.join(', ')}`);
+  const check = domainChecker(ref);
+  return (frame) => {
+    const stats = imageStatistics(frame);
+    return stats ? check(stats) : null;
+  };
+}

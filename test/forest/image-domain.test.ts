@@ -1,0 +1,77 @@
+import test from 'ava';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { imageStatistics } from '../../agent/pipeline/image-stats.js';
+import { imageDomainChecker } from '../../agent/pipeline/image-domain.js';
+import { DomainError } from '../../agent/pipeline/domain.js';
+import { decodeFile } from '../../agent/pipeline/decode.js';
+import { loadForest } from '../../agent/pipeline/forest.js';
+import { readTable } from '../../agent/learn/table.js';
+import { MODELS_DIR, PACKAGE_ROOT } from '../../agent/paths.js';
+import { realSets } from '../../models/recipes/forest/image-domain-sets.js';
+import type { Frame } from '../../agent/types.js';
+
+const DATA = join(PACKAGE_ROOT, '..', 'shared', 'data');
+const HAS_DATA = existsSync(join(DATA, 'loops')) && existsSync(join(DATA, 'tem-unlabelled'));
+const MODEL = join(MODELS_DIR, 'forest-default.json');
+
+function frameOf(w: number, h: number, f: (x: number, y: number) => number): Frame {
+  const data = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) data[y * w + x] = f(x, y);
+  let min = Infinity, max = -Infinity, sum = 0;
+  for (const v of data) { min = Math.min(min, v); max = Math.max(max, v); sum += v; }
+  return { width: w, height: h, data, dtype: 'float32', min, max, mean: sum / data.length, pixelSize: null, format: 'raw' };
+}
+
+/** Deterministic Gaussian noise (Box-Muller on a small LCG), so the test cannot flake. */
+function noise(seed: number): () => number {
+  let s = seed >>> 0;
+  const u = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
+  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+}
+
+test('the statistics tell pixel noise from a flat picture with edges', (t) => {
+  const g = noise(7);
+  const shot = imageStatistics(frameOf(256, 256, () => 100 + 10 * g()))!;
+  // Half flat, half a checkerboard of 12 px squares: a drawing, not a camera frame.
+  const cartoon = imageStatistics(frameOf(256, 256, (x, y) => (x >= 128 && (Math.floor(x / 12) + Math.floor(y / 12)) % 2 ? 200 : 40)))!;
+  t.true(Math.abs(shot.im_slope_hi) < 0.5, `white noise has a flat spectrum: ${shot.im_slope_hi}`);
+  t.true(cartoon.im_slope_hi < -1.5, `edges on flat areas give a steep spectrum: ${cartoon.im_slope_hi}`);
+  t.true(shot.im_texture_spread < 1, `noise everywhere: narrow block-std spread ${shot.im_texture_spread}`);
+  t.true(cartoon.im_texture_spread > 3, `flat areas next to edges: wide spread ${cartoon.im_texture_spread}`);
+  t.true(cartoon.im_log_mode_share > Math.log(0.3) && shot.im_log_mode_share < Math.log(0.01));
+  t.true(cartoon.im_coherence > shot.im_coherence);
+  t.is(imageStatistics(frameOf(100, 300, () => 1)), null, 'below one spectrum tile: no statistics');
+});
+
+test('a reference on statistics this agent does not compute is refused', async (t) => {
+  const forest = await loadForest(MODEL, { threshold: 0.5 });
+  const ref = forest.manifest.image_domain;
+  if (!ref) return t.fail('models/forest-default.manifest.json carries no image_domain (run models/recipes/forest/image-domain.ts)');
+  t.throws(() => imageDomainChecker({ ...ref, features: ['im_colour', ...ref.features.slice(1)] }), { instanceOf: DomainError, message: /im_colour/ });
+});
+
+test('screenshots of the live view are outside the image domain, and so the prediction is', async (t) => {
+  const forest = await loadForest(MODEL, { threshold: 0.5 });
+  const { rows } = await readTable('docs/forest/table.csv');
+  for (const f of ['docs/web/live-view.png', 'docs/web/labels.png']) {
+    const p = forest.predict(rows[0]!.features as never, await decodeFile(f));
+    t.is(p.in_domain?.image?.in_domain, false, `${f}: ${JSON.stringify(p.in_domain)}`);
+    t.false(p.in_domain!.in_domain);
+  }
+  const plain = forest.predict(rows[0]!.features as never);
+  t.is(plain.in_domain?.image, undefined, 'without the frame only the features are checked');
+});
+
+(HAS_DATA ? test : test.skip)('held-out real micrographs are inside the image domain; the reference never holds them (skipped without ../shared/data)', async (t) => {
+  const { reference, heldOut } = realSets(DATA);
+  const refPaths = new Set(Object.values(reference).flat());
+  t.false(Object.values(heldOut).flat().some((p) => refPaths.has(p)));
+  const forest = await loadForest(MODEL, { threshold: 0.5 });
+  const check = imageDomainChecker(forest.manifest.image_domain!);
+  const pick = [...heldOut.cavity_held_out!.filter((_, i) => i % 10 === 0), ...heldOut.backgrounds_held_out!.slice(0, 2)];
+  for (const p of pick) {
+    const r = check(await decodeFile(p));
+    t.true(r !== null && r.in_domain, `${p}: ${JSON.stringify(r)}`);
+  }
+});
