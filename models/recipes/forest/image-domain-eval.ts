@@ -47,6 +47,7 @@ if (a.sim) {
 const det = await openDetectorDeps({}); // what `temguard evaluate` runs: the daemon's detect settings
 report.natural = existsSync(a.natural) ? await agentCheck(readdirSync(a.natural).sort().map((f) => join(a.natural!, f))) : { skipped: `no ${a.natural}` };
 const realHeld = await agentCheck(Object.values(heldOut).flat());
+realHeld.flagged_images = (realHeld.per_image as Array<Record<string, unknown>>).filter((i) => i.in_domain === false);
 delete realHeld.per_image;
 report.held_out_agent = realHeld;
 await det.close();
