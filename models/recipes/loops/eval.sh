@@ -22,6 +22,8 @@ done
 DETS=$(for i in $(seq 0 $((FOLDS - 1))); do echo -n "$WORK/models/loops-unet-fold$i.onnx,"; done)
 $TG train --table "$DOCS/table.csv" --out models/forest-loops.json --name forest-loops --detectors "${DETS%,}" \
   --trained-on "out-of-fold table docs/loops/table.csv: 266 real TEM/STEM images of <111> dislocation loops (shared/data/loops, training split of uw-cmg/Multitype-Defect-Detection 331ed7a), each detected by the loops-unet fold model ($FOLDS folds grouped by acquisition series) that did not see it; true F1 from the hand-drawn boxes at IoU >= 0.1"
+# Image-statistics domain reference from real label-free micrographs (as forest/build.sh does).
+npx tsx models/recipes/forest/image-domain.ts --forest models/forest-loops.json --data ../shared/data
 $TG evaluate --table "$DOCS/table.csv" --out "$DOCS/report" --repeats "${REPEATS:-10}" --forest models/forest-loops.json \
   --model models/loops-unet.onnx --providers cpu
 /usr/bin/python3 models/recipes/loops/paper_method.py "$DOCS/table.csv" "$DOCS/report/folds.json" > "$DOCS/paper_method.json"
