@@ -10,7 +10,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { decodeBytes, decodeFile, DecodeError, type DecodeOptions } from './decode.js';
 import type { Detector } from './detect.js';
-import { computeFeatures, circularityOf } from './features.js';
+import { areaOf, computeFeatures, circularityOf } from './features.js';
 import type { Forest } from './forest.js';
 import { measureImage, type PhysicsDeps, type PhysicsResult } from '../physics/measure.js';
 import type { Detection, Features, Frame, Prediction } from '../types.js';
@@ -108,7 +108,7 @@ export async function analyseImage(path: string, rel: string, deps: AnalyseDeps,
 
 function item(d: Detection, frame: Frame): DetectionItem {
   const [x1, y1, x2, y2] = d.box;
-  const area = d.mask ? countOnes(d.mask.data) : (x2 - x1) * (y2 - y1);
+  const area = areaOf(d);
   const out: DetectionItem = {
     box: [r1(x1), r1(y1), r1(x2), r1(y2)], score: Math.round(d.score * 1e4) / 1e4, area_px: area, circularity: Math.round(circularityOf(d) * 1e3) / 1e3,
   };
@@ -143,10 +143,5 @@ function sha256OfFile(path: string): Promise<string> {
   });
 }
 
-function countOnes(a: Uint8Array): number {
-  let n = 0;
-  for (let i = 0; i < a.length; i++) n += a[i]! ? 1 : 0;
-  return n;
-}
 function ms(x: number): number { return Math.round(x * 100) / 100; }
 function r1(x: number): number { return Math.round(x * 10) / 10; }

@@ -66,6 +66,14 @@ function boxArea(b: Detection['box']): number {
   return Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
 }
 
+/** Pixels of a detection: its mask's set pixels, or its box's area when it has no mask. */
+export function areaOf(d: Detection): number {
+  if (!d.mask) return boxArea(d.box);
+  let n = 0;
+  for (const v of d.mask.data) n += v ? 1 : 0;
+  return n;
+}
+
 /**
  * Heywood circularity of a detection: perimeter of the convex hull / circumference of the
  * circle of the same area. With a mask, the hull is that of the inside pixels' squares

@@ -5,7 +5,7 @@
  * levels, halves the frame, and merges the levels' instances into one per object.
  */
 import type { Detection, Mask } from '../types.js';
-import { circularityOf } from './features.js';
+import { areaOf, circularityOf } from './features.js';
 
 /** The coarsest level keeps at least this many pixels along its shorter side. */
 const MIN_LEVEL_SIDE = 96;
@@ -45,14 +45,6 @@ export function halve(src: Float32Array, width: number, height: number, data: Fl
 
 /** Equivalent-circle diameter of `area` pixels. */
 const diameter = (area: number): number => 2 * Math.sqrt(area / Math.PI);
-
-function areaOf(d: Detection): number {
-  if (!d.mask) return (d.box[2] - d.box[0]) * (d.box[3] - d.box[1]);
-  let n = 0;
-  const m = d.mask.data;
-  for (let i = 0; i < m.length; i++) n += m[i]!;
-  return n;
-}
 
 /** A level-k detection in full-scale pixels: box times f, mask upsampled (nearest), clipped to the frame. */
 export function upscale(d: Detection, f: number, width: number, height: number): Detection {

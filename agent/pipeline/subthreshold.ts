@@ -7,6 +7,7 @@
  */
 import { componentsToDetections } from '../adapters/components.js';
 import type { Detection } from '../types.js';
+import { areaOf } from './features.js';
 
 export const SUBTHRESHOLD_NAMES = ['sub_counts', 'sub_ratio', 'sub_area', 'sub_conf', 'sub_mass'] as const;
 export type SubthresholdName = (typeof SUBTHRESHOLD_NAMES)[number];
@@ -30,11 +31,4 @@ export function subthresholdSummary(prob: Float32Array, width: number, height: n
   const foundMass = found.reduce((s, d) => s + d.score * areaOf(d), 0);
   const outside = massAll > 0 ? Math.max(0, Math.min(1, 1 - foundMass / massAll)) : 0;
   return { sub_counts: n, sub_ratio: n + found.length ? n / (n + found.length) : 0, sub_area: area / (width * height), sub_conf: n ? conf / n : 0, sub_mass: outside };
-}
-
-function areaOf(d: Detection): number {
-  if (!d.mask) return Math.max(0, d.box[2] - d.box[0]) * Math.max(0, d.box[3] - d.box[1]);
-  let s = 0;
-  for (let i = 0; i < d.mask.data.length; i++) s += d.mask.data[i]!;
-  return s;
 }

@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { openDetectorDeps } from '../../../agent/learn/detector-deps.js';
+import { areaOf } from '../../../agent/pipeline/features.js';
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { model: { type: 'string' }, out: { type: 'string' }, confidence: { type: 'string', default: '0.1' } } });
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
     for (const path of positionals) {
       const frame = await deps.decode(path);
       const ds = await deps.detect(frame);
-      const dets = ds.map((d) => ({ box: d.box, score: Number(d.score.toFixed(3)), area: d.mask ? d.mask.data.reduce((a, v) => a + v, 0) : (d.box[2] - d.box[0]) * (d.box[3] - d.box[1]) }));
+      const dets = ds.map((d) => ({ box: d.box, score: Number(d.score.toFixed(3)), area: areaOf(d) }));
       lines.push(JSON.stringify({ path, width: frame.width, height: frame.height, detections: dets }));
       console.log(`${path}: ${ds.length}`);
     }

@@ -17,18 +17,12 @@ import { parseArgs } from 'node:util';
 import { readCoco } from '../../../agent/learn/coco.js';
 import { matchImage, scoreCounts } from '../../../agent/learn/match.js';
 import { openDetectorDeps } from '../../../agent/learn/detector-deps.js';
+import { areaOf } from '../../../agent/pipeline/features.js';
 import type { Detection } from '../../../agent/types.js';
 
 interface Cut { area: number; score: number }
 
 const list = (s: string | undefined): string[] => (s ?? '').split(',').map((v) => v.trim()).filter(Boolean);
-
-function areaOf(d: Detection): number {
-  if (!d.mask) return (d.box[2] - d.box[0]) * (d.box[3] - d.box[1]);
-  let n = 0;
-  for (const v of d.mask.data) n += v;
-  return n;
-}
 
 const kept = (ds: Detection[], c: Cut): Detection[] => ds.filter((d) => d.score >= c.score && areaOf(d) >= c.area);
 
