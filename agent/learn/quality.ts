@@ -9,6 +9,7 @@
  * - q_skew: skewness of the intensities; its sign tells bright-on-dark from dark-on-bright
  *   contrast (under- vs over-focused cavities).
  */
+import { immerkaerNoise } from '../pipeline/image-stats.js';
 import type { Frame } from '../types.js';
 
 export const QUALITY_NAMES = ['q_snr', 'q_sharpness', 'q_skew'] as const;
@@ -25,20 +26,16 @@ export function imageQuality(frame: Frame): Record<QualityName, number> {
   const variance = m2 / n;
   const sd = Math.sqrt(variance);
   if (w < 3 || h < 3 || !(sd > 0)) return { q_snr: 0, q_sharpness: 0, q_skew: 0 };
-  let absSum = 0, lapSum = 0, lapSq = 0;
+  let lapSum = 0, lapSq = 0;
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
       const i = y * w + x;
-      const c = data[i]!, up = data[i - w]!, dn = data[i + w]!, l = data[i - 1]!, r = data[i + 1]!;
-      const diag = data[i - w - 1]! + data[i - w + 1]! + data[i + w - 1]! + data[i + w + 1]!;
-      // Immerkaer's mask [1 -2 1; -2 4 -2; 1 -2 1]
-      absSum += Math.abs(4 * c - 2 * (up + dn + l + r) + diag);
-      const lap = up + dn + l + r - 4 * c;
+      const lap = data[i - w]! + data[i + w]! + data[i - 1]! + data[i + 1]! - 4 * data[i]!;
       lapSum += lap; lapSq += lap * lap;
     }
   }
   const inner = (w - 2) * (h - 2);
-  const noise = Math.sqrt(Math.PI / 2) * absSum / (6 * inner);
+  const noise = immerkaerNoise(data, w, h);
   const lapMean = lapSum / inner;
   return {
     q_snr: noise > 0 ? Math.min(1e3, sd / noise) : 1e3,

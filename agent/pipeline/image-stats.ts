@@ -61,8 +61,8 @@ function moments(px: Float32Array): { mean: number; sd: number } {
   return { mean, sd: Math.sqrt(m2 / px.length) };
 }
 
-/** Immerkaer (CVIU 64, 1996): mask [1 -2 1; -2 4 -2; 1 -2 1], robust to image structure. */
-function immerkaerNoise(px: Float32Array, w: number, h: number): number {
+/** Noise std by Immerkaer (CVIU 64, 1996): mask [1 -2 1; -2 4 -2; 1 -2 1], robust to image structure. Also q_snr's (learn/quality.ts). */
+export function immerkaerNoise(px: Float32Array, w: number, h: number): number {
   let s = 0;
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
