@@ -46,6 +46,8 @@ export interface DenseSpec {
   stride: number;
   threshold: number;
   minArea: number;
+  /** Touching objects joined in one component are cut apart at this relative neck depth (split.ts); 0 = never. */
+  splitDepth: number;
   /** Equivalent diameters (px) of the objects the model finds at its own scale; the pyramid covers larger ones. */
   objectPx: [number, number];
   /** The frame's intensity map to the model's input range, computed once per frame: clamp((v - offset) * gain, 0, 1). */

@@ -5,13 +5,14 @@
  * tiles and at several scales (pipeline/dense.ts); preprocess/postprocess run the whole frame
  * in one input (detector.tile 0). Normalisation is per-frame percentile scaling
  * (normalise.ts), so 8-bit, 16-bit and float frames all work.
- * Instances are 8-connected components of prob >= threshold (components.ts). Threshold,
- * min_area, stride and normalisation come from the model's metadata_props when present.
+ * Instances are 8-connected components of prob >= threshold (components.ts); touching ones are cut apart by split.ts when temguard.split_depth > 0. Threshold,
+ * min_area, split_depth, stride and normalisation come from the model's metadata_props when present.
  */
 import { Tensor } from 'onnxruntime-node';
 import type { Detection, Frame } from '../types.js';
 import type { AdapterFactory, DetectorAdapter, ModelInfo, Prepared } from './adapter.js';
 import { componentsToDetections } from './components.js';
+import { splitTouching } from './split.js';
 import { ModelError } from './model-error.js';
 import { parsePercentileSpec, percentileRange, scaleInto } from './normalise.js';
 
@@ -21,6 +22,7 @@ export interface UnetParams {
   stride: number;
   threshold: number;
   minArea: number;
+  splitDepth: number;
   percentiles: [number, number];
   objectPx: [number, number];
 }
@@ -56,7 +58,7 @@ export function createUnetAdapter(p: UnetParams): DetectorAdapter {
   const normaliser = (frame: Frame): { offset: number; gain: number } => percentileRange(frame.data, p.percentiles[0], p.percentiles[1]);
   return {
     name: 'unet',
-    dense: { input: p.input, output: p.output, stride: p.stride, threshold: p.threshold, minArea: p.minArea, objectPx: p.objectPx, normaliser },
+    dense: { input: p.input, output: p.output, stride: p.stride, threshold: p.threshold, minArea: p.minArea, splitDepth: p.splitDepth, objectPx: p.objectPx, normaliser },
     preprocess(frame: Frame): Prepared {
       const { offset, gain } = normaliser(frame);
       const scaled = new Float32Array(frame.data.length);
@@ -74,7 +76,8 @@ export function createUnetAdapter(p: UnetParams): DetectorAdapter {
         throw new ModelError(`unet: output "${p.output}" should be float32 [1,1,${ctx.paddedHeight},${ctx.paddedWidth}], got ${out ? `${out.type} [${out.dims.join(',')}]` : 'nothing'}`);
       }
       const prob = out.data as Float32Array;
-      return componentsToDetections(prob, frame.width, frame.height, ctx.paddedWidth, { threshold: p.threshold, minArea: p.minArea });
+      const found = componentsToDetections(prob, frame.width, frame.height, ctx.paddedWidth, { threshold: p.threshold, minArea: p.minArea });
+      return splitTouching(found, prob, ctx.paddedWidth, { depth: p.splitDepth, minArea: p.minArea });
     },
   };
 }
@@ -104,9 +107,17 @@ export function unetParams(info: ModelInfo): UnetParams {
     stride: numberMeta(info.metadata, 'temguard.stride', 16),
     threshold: numberMeta(info.metadata, 'temguard.threshold', 0.5),
     minArea: numberMeta(info.metadata, 'temguard.min_area', 6),
+    splitDepth: splitDepthMeta(info.metadata),
     percentiles,
     objectPx: objectPxMeta(info.metadata),
   };
+}
+
+/** temguard.split_depth: a share of a peak's height (split.ts), 0 (never split, the default) up to but not including 1. */
+function splitDepthMeta(meta: Record<string, string>): number {
+  const v = numberMeta(meta, 'temguard.split_depth', 0);
+  if (v < 0 || v >= 1) throw new ModelError(`unet: metadata temguard.split_depth="${meta['temguard.split_depth']}" should be in [0, 1)`);
+  return v;
 }
 
 /** temguard.object_px "LO,HI" (equivalent diameters in px), else DEFAULT_OBJECT_PX. */

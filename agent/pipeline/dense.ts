@@ -7,9 +7,10 @@
  * size; a stop request is honoured between windows.
  */
 import { componentsToDetections } from '../adapters/components.js';
+import { splitTouching } from '../adapters/split.js';
 import type { DenseSpec } from '../adapters/adapter.js';
 import type { Detection, Frame } from '../types.js';
-import { halve, mergeLevels, pyramidLevels, upscale, type LevelDetections } from './scales.js';
+import { halve, largeForLevel, mergeLevels, pyramidLevels, upscale, type LevelDetections } from './scales.js';
 import { copyCore, fillWindow, planTiles } from './tiles.js';
 import { subthresholdSummary, type Subthreshold } from './subthreshold.js';
 
@@ -87,7 +88,9 @@ export async function detectDense(frame: Frame, spec: DenseSpec, run: RunWindow,
     const prob = await levelMap(plane, spec, run, { ...opts, pool }, offset, gain, r, pool.take(`map${k}`, plane.width * plane.height));
     t = performance.now();
     const f = 2 ** k;
-    const found = componentsToDetections(prob, plane.width, plane.height, plane.width, { threshold: spec.threshold, minArea: spec.minArea });
+    const joined = componentsToDetections(prob, plane.width, plane.height, plane.width, { threshold: spec.threshold, minArea: spec.minArea })
+      .filter((d) => largeForLevel(d, f, spec.objectPx[1]));
+    const found = splitTouching(joined, prob, plane.width, { depth: spec.splitDepth, minArea: spec.minArea });
     if (k === 0 && opts.subthreshold) r.subthreshold = subthresholdSummary(prob, plane.width, plane.height, plane.width, found, { minArea: spec.minArea });
     levels.push({ factor: f, detections: found.map((d) => upscale(d, f, frame.width, frame.height)) });
     r.postprocessMs += performance.now() - t;

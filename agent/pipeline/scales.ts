@@ -78,13 +78,23 @@ function overlap(a: Detection, b: Detection): number {
   return n;
 }
 
-/** One level's instances, already in full-scale pixels, and the level's factor (1, 2, 4, ...). */
+/**
+ * Whether a component of level `factor` (in that level's pixels) is an object for this level:
+ * a coarse level adds only objects too large for the level below (diameter >= objectHi / 2 at
+ * its own scale); smaller ones are the finer level's, seen there in more detail.
+ */
+export function largeForLevel(d: Detection, factor: number, objectHi: number): boolean {
+  return factor === 1 || diameter(areaOf(d)) >= objectHi / 2;
+}
+
+/**
+ * One level's instances, already in full-scale pixels, and the level's factor (1, 2, 4, ...).
+ * A coarse level's are those largeForLevel kept (or the parts split.ts cut them into).
+ */
 export interface LevelDetections { factor: number; detections: Detection[] }
 
 /**
- * One instance per object across levels, finest first. A coarse level adds only objects
- * too large for the level below it (diameter >= objectHi / 2 at its own scale). Such an
- * object replaces the finer instances lying inside it when they are fragments of it (one of
+ * One instance per object across levels, finest first. A coarse level's object replaces the finer instances lying inside it when they are fragments of it (one of
  * them is under 60 % of its area) or were themselves too large for their level; it is
  * dropped instead when it holds CLUSTER or more round finer instances (a cluster of small
  * cavities that merges into one blob at low resolution), or when the finer instance already
@@ -98,7 +108,6 @@ export function mergeLevels(levels: LevelDetections[], objectHi: number): Detect
     const added: typeof merged = [];
     for (const d of detections) {
       const area = areaOf(d);
-      if (factor > 1 && diameter(area) / factor < objectHi / 2) continue;
       const inside = merged.filter((m) => overlap(m.d, d) >= INSIDE * m.area);
       if (inside.filter((m) => circularityOf(m.d) <= ROUND).length >= CLUSTER) continue;
       const replaces = inside.length > 0 && inside.some((m) => m.area < 0.6 * area || diameter(m.area) / m.factor > objectHi);

@@ -6,7 +6,7 @@ import test from 'ava';
 import { join } from 'node:path';
 import { detectDense } from '../../agent/pipeline/dense.js';
 import { createDetector, DEFAULT_MODEL_PATH, type Detector } from '../../agent/pipeline/detect.js';
-import { mergeLevels, pyramidLevels } from '../../agent/pipeline/scales.js';
+import { largeForLevel, mergeLevels, pyramidLevels } from '../../agent/pipeline/scales.js';
 import { planTiles } from '../../agent/pipeline/tiles.js';
 import { boxIoU } from '../../agent/learn/match.js';
 import { silentLogger } from '../../agent/log.js';
@@ -44,7 +44,7 @@ test('tile plans: cores cover every pixel exactly once, all windows share one sh
 
 /** A stand-in network that returns its input: the stitched map must then be the normalised frame itself. */
 const identitySpec = (threshold: number): DenseSpec => ({
-  input: 'x', output: 'y', stride: 16, threshold, minArea: 1, objectPx: [3, 64],
+  input: 'x', output: 'y', stride: 16, threshold, minArea: 1, splitDepth: 0, objectPx: [3, 64],
   normaliser: () => ({ offset: 0, gain: 1 / 255 }),
 });
 
@@ -104,8 +104,8 @@ test('merging levels: a large object found whole at a coarse level replaces its 
 
   const same = det(600, 600, 656, 656); // a 56 px cavity, in range at full scale and found again at level 1
   t.deepEqual(mergeLevels([{ factor: 1, detections: [same] }, { factor: 2, detections: [det(598, 598, 662, 662)] }], 64).map((d) => d.box), [[600, 600, 656, 656]]);
-  const tooSmall = mergeLevels([{ factor: 1, detections: [] }, { factor: 4, detections: [det(0, 0, 40, 40)] }], 64);
-  t.is(tooSmall.length, 0, 'a coarse level adds only objects too large for the finer ones');
+  t.false(largeForLevel(det(0, 0, 25, 25), 4, 64), 'a coarse level adds only objects too large for the finer ones');
+  t.true(largeForLevel(det(0, 0, 25, 25), 1, 64) && largeForLevel(det(0, 0, 36, 36), 4, 64));
 });
 
 async function bundled(dense?: { tile: number; margin: number }): Promise<Detector> {

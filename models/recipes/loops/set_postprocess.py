@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""Set a U-Net export's post-processing (temguard.threshold, temguard.min_area metadata) and its
-manifest's postprocess block, without retraining: the same as train.py --threshold/--min-area.
+"""Set a U-Net export's post-processing (temguard.threshold, temguard.min_area and optionally
+temguard.split_depth metadata) and its manifest's postprocess block, without retraining: the same
+as train.py --threshold/--min-area.
 
-    set_postprocess.py MODEL.onnx [OUT.onnx] --threshold 0.5 --min-area 60
+    set_postprocess.py MODEL.onnx [OUT.onnx] --threshold 0.5 --min-area 60 [--split-depth 0.25]
 """
 import argparse
 import hashlib
@@ -18,10 +19,14 @@ def main():
     ap.add_argument('out', nargs='?')
     ap.add_argument('--threshold', type=float, required=True)
     ap.add_argument('--min-area', type=int, required=True)
+    ap.add_argument('--split-depth', type=float, help='cut touching objects apart (agent/adapters/split.ts); 0 = never')
     a = ap.parse_args()
     out = a.out or a.model
     proto = onnx.load(a.model)
-    values = {'temguard.threshold': str(a.threshold), 'temguard.min_area': str(a.min_area)}
+    post = {'threshold': a.threshold, 'min_area': a.min_area}
+    if a.split_depth is not None:
+        post['split_depth'] = a.split_depth
+    values = {f'temguard.{k}': str(v) for k, v in post.items()}
     for e in proto.metadata_props:
         if e.key in values:
             e.value = values.pop(e.key)
@@ -33,8 +38,8 @@ def main():
     if os.path.exists(src_manifest):
         with open(src_manifest) as f:
             m = json.load(f)
-        m['postprocess'].update({'threshold': a.threshold, 'min_area': a.min_area})
-        m['metadata_props'].update({'temguard.threshold': str(a.threshold), 'temguard.min_area': str(a.min_area)})
+        m['postprocess'].update(post)
+        m['metadata_props'].update({f'temguard.{k}': str(v) for k, v in post.items()})
         with open(out, 'rb') as f:
             data = f.read()
         m.update({'file': os.path.basename(out), 'sha256': hashlib.sha256(data).hexdigest(), 'bytes': len(data)})
