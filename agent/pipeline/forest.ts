@@ -94,25 +94,24 @@ export async function loadForest(path: string, opts: { threshold: number }): Pro
   return createForest(model, manifest, path, sha256, opts.threshold);
 }
 
+/** `build()`, with its error turned into a ForestError that names the forest file (and `what` in it). */
+function naming<T>(path: string, build: () => T, what = ''): T {
+  try { return build(); } catch (e) { throw new ForestError(`forest ${path}: ${what}${(e as Error).message}`); }
+}
+
 /** Builds a Forest from parsed files (also used by `train` to check what it just wrote). */
 export function createForest(model: ForestModelFile, manifest: ForestManifest, path: string, sha256: string, threshold: number): Forest {
   const features = checkModel(model, manifest, path);
   const forests = {} as Record<Target, FlatForest>;
-  for (const t of TARGETS) {
-    try { forests[t] = decodeForest(model.targets[t], features.length); }
-    catch (e) { throw new ForestError(`forest ${path}: target "${t}": ${(e as Error).message}`); }
-  }
+  for (const t of TARGETS) forests[t] = naming(path, () => decodeForest(model.targets[t], features.length), `target "${t}": `);
   const { mean, scale } = model.scaler;
   const x = new Float32Array(features.length);
   const clamp = (v: number): number => Math.min(1, Math.max(0, v));
-  let domain: ReturnType<typeof domainChecker> | undefined;
   const outside = manifest.domain?.features?.filter((f) => !(features as readonly string[]).includes(f)) ?? [];
   if (outside.length) throw new ForestError(`forest ${path}: domain reference uses features the model does not: ${outside.join(', ')}`);
-  try { domain = manifest.domain ? domainChecker(manifest.domain) : undefined; }
-  catch (e) { throw new ForestError(`forest ${path}: ${(e as Error).message}`); }
-  let imageDomain: ReturnType<typeof imageDomainChecker> | undefined;
-  try { imageDomain = manifest.image_domain ? imageDomainChecker(manifest.image_domain) : undefined; }
-  catch (e) { throw new ForestError(`forest ${path}: ${(e as Error).message}`); }
+  const { domain: ref, image_domain: imageRef } = manifest;
+  const domain = ref ? naming(path, () => domainChecker(ref)) : undefined;
+  const imageDomain = imageRef ? naming(path, () => imageDomainChecker(imageRef)) : undefined;
   return {
     path, sha256, manifest, features,
     predict(input: Features, frame?: Frame): Prediction {
