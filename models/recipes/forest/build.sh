@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds the shipped default forest and its evaluation report from real pipeline output:
-# simulate labelled sets per preset (in-domain and out-of-domain) -> run the default
+# simulate labelled sets per preset (in-domain and out-of-domain), crop the real cavity-free
+# backgrounds (real_empty.py: real labels, every detection false) -> run the default
 # detector on each and the detector variants on some (temguard dataset, group = preset) -> one table -> temguard train ->
 # models/forest-default.json + manifest -> temguard evaluate -> docs/forest/.
 # Run from the repository root:
@@ -42,6 +43,16 @@ for p in $SEED_ORDER; do
   fi
 done
 
+# Real labelled rows: crops of the real cavity-free backgrounds (every detection false), the
+# adaptation part for training, the held-out part of real_split.json only to check the forest.
+REAL_BG=../shared/data/backgrounds
+if [ -d "$REAL_BG" ]; then
+  [ -f "$WORK/real/real-empty/annotations.json" ] || /usr/bin/python3 models/recipes/forest/real_empty.py "$WORK/real/real-empty" --seed 0
+  [ -f "$WORK/real/real-empty-held/annotations.json" ] || /usr/bin/python3 models/recipes/forest/real_empty.py "$WORK/real/real-empty-held" --held-out --seed 1
+else
+  echo "build.sh: no $REAL_BG; the forest is trained on simulation only" >&2
+fi
+
 if [ -n "${SIM_ONLY:-}" ]; then echo "build.sh: simulated sets in $WORK/sim"; exit 0; fi
 DETECTOR=${DETECTOR:-models/cavity-unet-all.onnx}
 [ -f "$DETECTOR" ] || { echo "build.sh: no detector $DETECTOR; set DETECTOR" >&2; exit 1; }
@@ -53,11 +64,13 @@ rm -f "$TABLE"
 for det in $DETECTOR $VARIANTS; do
   presets="$IN_PRESETS $OOD_PRESETS"
   [ "$det" = "$DETECTOR" ] || presets=$VARIANT_PRESETS
+  [ "$det" = "$DETECTOR" ] && [ -d "$WORK/real/real-empty" ] && presets="$presets real-empty"
   for p in $presets; do
     # Cached per detector file content, so a retrained detector of the same name is re-run.
     part="$WORK/parts/$(basename "$det" .onnx)-$(sha256sum "$det" | cut -c1-12)/$p.csv"
+    dir="$WORK/sim/$p"; [ "$p" = real-empty ] && dir="$WORK/real/$p"
     mkdir -p "$(dirname "$part")"
-    [ -f "$part" ] || $TG dataset --images "$WORK/sim/$p" --annotations "$WORK/sim/$p/annotations.json" \
+    [ -f "$part" ] || $TG dataset --images "$dir" --annotations "$dir/annotations.json" \
       --model "$det" --providers "$PROVIDERS" --group "$p" --prefix "$(basename "$det" .onnx)/$p/" --out "$part"
     if [ -f "$TABLE" ]; then tail -n +2 "$part" >> "$TABLE"; else cp "$part" "$TABLE"; fi
   done
@@ -66,7 +79,7 @@ cp "$TABLE" "$DOCS/table.csv"
 
 $TG train --table "$DOCS/table.csv" --out "$MODEL_OUT" --name forest-default \
   --detectors "$(echo $DETECTOR $VARIANTS | tr ' ' ',')" \
-  --trained-on "temguard simulate, presets: in-domain $IN_PRESETS x $NIN, out-of-domain $OOD_PRESETS x $NOOD, ${SIZE}px, seeds 5000000+; detectors: $(for d in $DETECTOR $VARIANTS; do echo -n "$(basename "$d") (sha256 $(sha256sum "$d" | cut -c1-12)) "; done)"
+  --trained-on "temguard simulate, presets: in-domain $IN_PRESETS x $NIN, out-of-domain $OOD_PRESETS x $NOOD, ${SIZE}px, seeds 5000000+; real-empty: $(grep -c '"file_name"' "$WORK/real/real-empty/annotations.json" 2>/dev/null || echo 0) ${SIZE}px crops (scales 1, 1/2, 1/4) of the adaptation backgrounds of real_split.json (no cavities; models/recipes/forest/real_empty.py); detectors: $(for d in $DETECTOR $VARIANTS; do echo -n "$(basename "$d") (sha256 $(sha256sum "$d" | cut -c1-12)) "; done)"
 
 # Conformal half-width from leave-one-group-out residuals (holds on unseen groups; OOB kept as conformal_oob).
 npx tsx models/recipes/forest/calibrate.ts --table "$DOCS/table.csv" --forest "$MODEL_OUT"
@@ -78,6 +91,14 @@ if [ -d ../shared/data/loops ]; then
   npx tsx models/recipes/forest/image-domain.ts --forest "$MODEL_OUT" --data ../shared/data
 else
   echo "build.sh: no ../shared/data; image-statistics domain reference not built (the manifest keeps the features' only)" >&2
+fi
+
+# The forest on real labelled images it never saw: crops of the held-out real backgrounds.
+if [ -d "$WORK/real/real-empty-held" ]; then
+  part="$WORK/parts/$(basename "$DETECTOR" .onnx)-$(sha256sum "$DETECTOR" | cut -c1-12)/real-empty-held.csv"
+  [ -f "$part" ] || $TG dataset --images "$WORK/real/real-empty-held" --annotations "$WORK/real/real-empty-held/annotations.json" \
+    --model "$DETECTOR" --providers "$PROVIDERS" --group real-empty-held --prefix "$(basename "$DETECTOR" .onnx)/real-empty-held/" --out "$part"
+  npx tsx models/recipes/forest/heldout.ts --forest "$MODEL_OUT" --table "$part" --out "$DOCS/real-backgrounds-held-out.json"
 fi
 
 # Non-TEM natural images for the out-of-domain check (scikit-image's bundled samples).
