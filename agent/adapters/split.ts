@@ -3,8 +3,9 @@
  * overlap in projection into one "peanut" component. Its distance transform has one peak per
  * cavity with a saddle at the neck; a convex shape (disc, hexagon, rectangle) has one peak or a
  * flat ridge, so it is never cut. Peaks are kept apart when both stand out of the saddle by a
- * share of their own height (persistence, as in a watershed with h-maxima); the pixels go to
- * the peak they flood from. Holes are filled first, so a void seen as a rim stays one object.
+ * share of their own height (persistence, as in a watershed with h-maxima); the pixels below
+ * the saddle go to the nearest peak's core. Holes are filled first, so a void seen as a rim
+ * stays one object.
  */
 import type { Detection, Mask } from '../types.js';
 
@@ -28,12 +29,15 @@ const SIDE = 3, DIAG = 4;
 export function splitTouching(dets: Detection[], prob: Float32Array, rowStride: number, o: SplitOptions): Detection[] {
   if (!(o.depth > 0)) return dets;
   const out: Detection[] = [];
+  let cut = false;
   for (const d of dets) {
     const parts = d.mask ? splitMask(d.mask, o) : [];
     if (parts.length < 2) { out.push(d); continue; }
     for (const m of parts) out.push(partDetection(m, d.label, prob, rowStride));
+    cut = true;
   }
-  return out.sort((a, b) => b.score - a.score);
+  // Parts score on their own, so the score order (components.ts) is restored only when there are any.
+  return cut ? out.sort((a, b) => b.score - a.score) : out;
 }
 
 /** The mask's parts (at least two), or [] when it is one object. */

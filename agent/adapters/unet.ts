@@ -5,8 +5,9 @@
  * tiles and at several scales (pipeline/dense.ts); preprocess/postprocess run the whole frame
  * in one input (detector.tile 0). Normalisation is per-frame percentile scaling
  * (normalise.ts), so 8-bit, 16-bit and float frames all work.
- * Instances are 8-connected components of prob >= threshold (components.ts); touching ones are cut apart by split.ts when temguard.split_depth > 0. Threshold,
- * min_area, split_depth, stride and normalisation come from the model's metadata_props when present.
+ * Instances are 8-connected components of prob >= threshold (components.ts); touching ones are
+ * cut apart by split.ts when temguard.split_depth > 0. Threshold, min_area, split_depth, stride
+ * and normalisation come from the model's metadata_props when present.
  */
 import { Tensor } from 'onnxruntime-node';
 import type { Detection, Frame } from '../types.js';

@@ -94,8 +94,8 @@ export function largeForLevel(d: Detection, factor: number, objectHi: number): b
 export interface LevelDetections { factor: number; detections: Detection[] }
 
 /**
- * One instance per object across levels, finest first. A coarse level's object replaces the finer instances lying inside it when they are fragments of it (one of
- * them is under 60 % of its area) or were themselves too large for their level; it is
+ * One instance per object across levels, finest first. A coarse level's object replaces the
+ * finer instances lying inside it when they are fragments of it (one of them is under 60 % of its area) or were themselves too large for their level; it is
  * dropped instead when it holds CLUSTER or more round finer instances (a cluster of small
  * cavities that merges into one blob at low resolution), or when the finer instance already
  * is the same object at full detail.
