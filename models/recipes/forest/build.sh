@@ -61,17 +61,24 @@ VARIANT_PRESETS=${VARIANT_PRESETS:-steel-under steel-over ood-defocus}
 
 TABLE="$WORK/table.csv"
 rm -f "$TABLE"
+# The rows of detector $1 on the labelled set in dir $3 as group $2 (temguard dataset), cached per
+# detector file content so a retrained detector of the same name is re-run; prints the CSV's path.
+part_of() {
+  local part="$WORK/parts/$(basename "$1" .onnx)-$(sha256sum "$1" | cut -c1-12)/$2.csv"
+  mkdir -p "$(dirname "$part")"
+  if [ ! -f "$part" ]; then
+    $TG dataset --images "$3" --annotations "$3/annotations.json" \
+      --model "$1" --providers "$PROVIDERS" --group "$2" --prefix "$(basename "$1" .onnx)/$2/" --out "$part" >&2 || return 1
+  fi
+  echo "$part"
+}
 for det in $DETECTOR $VARIANTS; do
   presets="$IN_PRESETS $OOD_PRESETS"
   [ "$det" = "$DETECTOR" ] || presets=$VARIANT_PRESETS
   [ "$det" = "$DETECTOR" ] && [ -d "$WORK/real/real-empty" ] && presets="$presets real-empty"
   for p in $presets; do
-    # Cached per detector file content, so a retrained detector of the same name is re-run.
-    part="$WORK/parts/$(basename "$det" .onnx)-$(sha256sum "$det" | cut -c1-12)/$p.csv"
     dir="$WORK/sim/$p"; [ "$p" = real-empty ] && dir="$WORK/real/$p"
-    mkdir -p "$(dirname "$part")"
-    [ -f "$part" ] || $TG dataset --images "$dir" --annotations "$dir/annotations.json" \
-      --model "$det" --providers "$PROVIDERS" --group "$p" --prefix "$(basename "$det" .onnx)/$p/" --out "$part"
+    part=$(part_of "$det" "$p" "$dir")
     if [ -f "$TABLE" ]; then tail -n +2 "$part" >> "$TABLE"; else cp "$part" "$TABLE"; fi
   done
 done
@@ -95,9 +102,7 @@ fi
 
 # The forest on real labelled images it never saw: crops of the held-out real backgrounds.
 if [ -d "$WORK/real/real-empty-held" ]; then
-  part="$WORK/parts/$(basename "$DETECTOR" .onnx)-$(sha256sum "$DETECTOR" | cut -c1-12)/real-empty-held.csv"
-  [ -f "$part" ] || $TG dataset --images "$WORK/real/real-empty-held" --annotations "$WORK/real/real-empty-held/annotations.json" \
-    --model "$DETECTOR" --providers "$PROVIDERS" --group real-empty-held --prefix "$(basename "$DETECTOR" .onnx)/real-empty-held/" --out "$part"
+  part=$(part_of "$DETECTOR" real-empty-held "$WORK/real/real-empty-held")
   npx tsx models/recipes/forest/heldout.ts --forest "$MODEL_OUT" --table "$part" --out "$DOCS/real-backgrounds-held-out.json"
 fi
 
