@@ -7,6 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { regressionMetrics } from '../../../agent/learn/metrics.js';
 import { readTable } from '../../../agent/learn/table.js';
 import { loadForest } from '../../../agent/pipeline/forest.js';
 
@@ -21,9 +22,10 @@ async function main(): Promise<void> {
     return { image: r.image, detections: r.features.counts, true_f1: r.f1, predicted_f1: Number(p.f1.toFixed(4)), covered: lo <= r.f1 && r.f1 <= hi };
   });
   const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const { mae } = regressionMetrics(images.map((i) => i.true_f1), images.map((i) => i.predicted_f1));
   const summary = {
     table: values.table, forest: values.forest, forest_sha256: forest.sha256, images: images.length,
-    mae: Number(mean(images.map((i) => Math.abs(i.predicted_f1 - i.true_f1))).toFixed(4)),
+    mae: Number(mae.toFixed(4)),
     mean_true: Number(mean(images.map((i) => i.true_f1)).toFixed(4)),
     mean_predicted: Number(mean(images.map((i) => i.predicted_f1)).toFixed(4)),
     interval_coverage: Number(mean(images.map((i) => (i.covered ? 1 : 0))).toFixed(4)),

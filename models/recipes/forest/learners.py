@@ -10,11 +10,14 @@ ratio to the paper's method (RandomForestRegressor(100) on the paper's 8 feature
 import argparse
 import csv
 import json
+import os
+import sys
 
 import numpy as np
 from sklearn.ensemble import ExtraTreesRegressor, GradientBoostingRegressor, HistGradientBoostingRegressor, RandomForestRegressor
 
-PAPER = ['counts_0.9', 'counts', 'area_ratio', 'image_confidence', 'avg_conf', 'avg_size', 'std_conf', 'std_size']
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'loops'))
+from paper_method import PAPER_FEATURES as PAPER  # noqa: E402
 ALL18 = ['counts_0.1', 'counts_0.2', 'counts_0.3', 'counts_0.4', 'counts_0.5', 'counts_0.6', 'counts_0.7', 'counts_0.8',
          'counts_0.9', 'area_ratio', 'avg_conf', 'std_conf', 'avg_size', 'std_size', 'avg_shape', 'std_shape', 'counts',
          'image_confidence']
