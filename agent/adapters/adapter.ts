@@ -5,6 +5,7 @@
  */
 import type { Tensor } from 'onnxruntime-node';
 import type { Detection, Frame } from '../types.js';
+import type { DenoiseSpec, Smoothing } from './denoise.js';
 
 /** What detect.ts knows about a loaded model, handed to adapters for selection and setup. */
 export interface ModelInfo {
@@ -21,6 +22,8 @@ export interface Prepared {
   feeds: Record<string, Tensor>;
   /** Whatever postprocess needs to map outputs back (scale, padding, original size). */
   ctx: unknown;
+  /** Adapters that smooth noisy frames (denoise.ts) say what they did, for the result. */
+  smoothing?: Smoothing;
 }
 
 export interface DetectorAdapter {
@@ -48,6 +51,8 @@ export interface DenseSpec {
   minArea: number;
   /** Touching objects joined in one component are cut apart at this relative neck depth (split.ts); 0 = never. */
   splitDepth: number;
+  /** Frames noisier than the model's training are smoothed first (denoise.ts); null = never. */
+  denoise: DenoiseSpec | null;
   /** Equivalent diameters (px) of the objects the model finds at its own scale; the pyramid covers larger ones. */
   objectPx: [number, number];
   /** The frame's intensity map to the model's input range, computed once per frame: clamp((v - offset) * gain, 0, 1). */

@@ -6,13 +6,15 @@
  * in one input (detector.tile 0). Normalisation is per-frame percentile scaling
  * (normalise.ts), so 8-bit, 16-bit and float frames all work.
  * Instances are 8-connected components of prob >= threshold (components.ts); touching ones are
- * cut apart by split.ts when temguard.split_depth > 0. Threshold, min_area, split_depth, stride
- * and normalisation come from the model's metadata_props when present.
+ * cut apart by split.ts when temguard.split_depth > 0; frames noisier than the training are
+ * smoothed first when temguard.denoise is set (denoise.ts). Threshold, min_area, split_depth,
+ * denoise, stride and normalisation come from the model's metadata_props when present.
  */
 import { Tensor } from 'onnxruntime-node';
 import type { Detection, Frame } from '../types.js';
 import type { AdapterFactory, DetectorAdapter, ModelInfo, Prepared } from './adapter.js';
 import { componentsToDetections } from './components.js';
+import { denoiseFrame, parseDenoiseSpec, type DenoiseSpec } from './denoise.js';
 import { splitTouching } from './split.js';
 import { ModelError } from './model-error.js';
 import { parsePercentileSpec, percentileRange, scaleInto } from './normalise.js';
@@ -24,6 +26,7 @@ export interface UnetParams {
   threshold: number;
   minArea: number;
   splitDepth: number;
+  denoise: DenoiseSpec | null;
   percentiles: [number, number];
   objectPx: [number, number];
 }
@@ -59,16 +62,17 @@ export function createUnetAdapter(p: UnetParams): DetectorAdapter {
   const normaliser = (frame: Frame): { offset: number; gain: number } => percentileRange(frame.data, p.percentiles[0], p.percentiles[1]);
   return {
     name: 'unet',
-    dense: { input: p.input, output: p.output, stride: p.stride, threshold: p.threshold, minArea: p.minArea, splitDepth: p.splitDepth, objectPx: p.objectPx, normaliser },
+    dense: { input: p.input, output: p.output, stride: p.stride, threshold: p.threshold, minArea: p.minArea, splitDepth: p.splitDepth, denoise: p.denoise, objectPx: p.objectPx, normaliser },
     preprocess(frame: Frame): Prepared {
       const { offset, gain } = normaliser(frame);
       const scaled = new Float32Array(frame.data.length);
-      scaleInto(frame.data, scaled, offset, gain);
+      const seen = denoiseFrame(frame.data, frame.width, frame.height, gain, p.denoise, () => scaled);
+      scaleInto(seen.data, scaled, offset, gain);
       const pw = padTo(frame.width, p.stride);
       const ph = padTo(frame.height, p.stride);
       const data = edgePad(scaled, frame.width, frame.height, pw, ph);
       const ctx: UnetCtx = { paddedWidth: pw, paddedHeight: ph };
-      return { feeds: { [p.input]: new Tensor('float32', data, [1, 1, ph, pw]) }, ctx };
+      return { feeds: { [p.input]: new Tensor('float32', data, [1, 1, ph, pw]) }, ctx, ...(seen.smoothing ? { smoothing: seen.smoothing } : {}) };
     },
     postprocess(outputs, prepared, frame): Detection[] {
       const ctx = prepared.ctx as UnetCtx;
@@ -109,6 +113,7 @@ export function unetParams(info: ModelInfo): UnetParams {
     threshold: numberMeta(info.metadata, 'temguard.threshold', 0.5),
     minArea: numberMeta(info.metadata, 'temguard.min_area', 6),
     splitDepth: splitDepthMeta(info.metadata),
+    denoise: parseDenoiseSpec(info.metadata['temguard.denoise']),
     percentiles,
     objectPx: objectPxMeta(info.metadata),
   };

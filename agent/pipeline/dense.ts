@@ -7,6 +7,7 @@
  * size; a stop request is honoured between windows.
  */
 import { componentsToDetections } from '../adapters/components.js';
+import { denoiseFrame, type Smoothing } from '../adapters/denoise.js';
 import { splitTouching } from '../adapters/split.js';
 import type { DenseSpec } from '../adapters/adapter.js';
 import type { Detection, Frame } from '../types.js';
@@ -55,6 +56,8 @@ export interface DenseResult {
   windows: number;
   /** Evidence below the threshold on the full-scale map (subthreshold.ts), same pass. */
   subthreshold?: Subthreshold;
+  /** The frame's noise and the smoothing it got (denoise.ts), when the model asks for it. */
+  smoothing?: Smoothing;
 }
 
 interface Plane { data: Float32Array; width: number; height: number }
@@ -74,10 +77,12 @@ export async function detectDense(frame: Frame, spec: DenseSpec, run: RunWindow,
   let t = performance.now();
   const { offset, gain } = spec.normaliser(frame);
   r.levels = pyramidLevels(frame.width, frame.height, spec.objectPx[1], opts.maxObjectPx);
+  const pool = opts.pool ?? new BufferPool();
+  const seen = denoiseFrame(frame.data, frame.width, frame.height, gain, spec.denoise, () => pool.take('denoised', frame.width * frame.height));
+  if (seen.smoothing) r.smoothing = seen.smoothing;
   r.preprocessMs += performance.now() - t;
   const levels: LevelDetections[] = [];
-  const pool = opts.pool ?? new BufferPool();
-  let plane: Plane = frame;
+  let plane: Plane = { data: seen.data, width: frame.width, height: frame.height };
   for (let k = 0; k < r.levels; k++) {
     if (k > 0) {
       t = performance.now();

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { env as ortEnv, InferenceSession, Tensor } from 'onnxruntime-node';
 import type { DenseSpec, DetectorAdapter, ModelInfo } from '../adapters/adapter.js';
+import type { Smoothing } from '../adapters/denoise.js';
 import { ModelError } from '../adapters/model-error.js';
 import { readOnnxInfo } from '../adapters/onnx-file.js';
 import { rejectUnrunnable, selectAdapter } from '../adapters/registry.js';
@@ -73,6 +74,8 @@ export interface DetectResult {
   windows?: number;
   /** Dense path only: evidence below the detection threshold (pipeline/subthreshold.ts). */
   subthreshold?: Subthreshold;
+  /** Models with temguard.denoise: the frame's noise and the smoothing it got (adapters/denoise.ts). */
+  smoothing?: Smoothing;
 }
 
 export interface Detector {
@@ -247,7 +250,7 @@ async function whole(session: InferenceSession, adapter: DetectorAdapter, frame:
   const detections = adapter.postprocess(outputs, prepared, frame);
   const t3 = performance.now();
   for (const t of Object.values(outputs)) t.dispose?.();
-  return { detections, preprocessMs: t1 - t0, inferenceMs: t2 - t1, postprocessMs: t3 - t2 };
+  return { detections, preprocessMs: t1 - t0, inferenceMs: t2 - t1, postprocessMs: t3 - t2, ...(prepared.smoothing ? { smoothing: prepared.smoothing } : {}) };
 }
 
 /** The largest object to find in this frame: from nm when its pixel size is known in nm. */

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Set a U-Net export's post-processing (temguard.threshold, temguard.min_area and optionally
-temguard.split_depth metadata) and its manifest's postprocess block, without retraining: the same
+temguard.split_depth and temguard.denoise metadata) and its manifest's postprocess block, without retraining: the same
 as train.py --threshold/--min-area.
 
-    set_postprocess.py MODEL.onnx [OUT.onnx] --threshold 0.5 --min-area 60 [--split-depth 0.25]
+    set_postprocess.py MODEL.onnx [OUT.onnx] --threshold 0.5 --min-area 60 [--split-depth 0.25] [--denoise 0.1,0.05]
 """
 import argparse
 import hashlib
@@ -20,12 +20,16 @@ def main():
     ap.add_argument('--threshold', type=float, required=True)
     ap.add_argument('--min-area', type=int, required=True)
     ap.add_argument('--split-depth', type=float, help='cut touching objects apart (agent/adapters/split.ts); 0 = never')
+    ap.add_argument('--denoise', metavar='ABOVE,TARGET',
+                    help='smooth frames whose noise is above ABOVE down to TARGET (agent/adapters/denoise.ts)')
     a = ap.parse_args()
     out = a.out or a.model
     proto = onnx.load(a.model)
     post = {'threshold': a.threshold, 'min_area': a.min_area}
     if a.split_depth is not None:
         post['split_depth'] = a.split_depth
+    if a.denoise is not None:
+        post['denoise'] = a.denoise
     values = {f'temguard.{k}': str(v) for k, v in post.items()}
     for e in proto.metadata_props:
         if e.key in values:
