@@ -79,17 +79,22 @@ export function blurSigmaFor(ratio: number): number {
 
 /**
  * Separable Gaussian blur with edge replication, `src` to `out` (same size; they must differ).
+ * A NaN or infinite sample counts as `fill` (denoiseFrame passes the normalisation's offset, so it
+ * is black, as the unsmoothed path makes it) instead of spreading NaN over its neighbours.
  * Columns first, row by row (sequential reads of whole rows), then each row in place through
  * one row buffer: no second frame-sized buffer.
  */
-export function gaussianBlur(src: Float32Array, width: number, height: number, s: number, out: Float32Array): Float32Array {
+export function gaussianBlur(src: Float32Array, width: number, height: number, s: number, out: Float32Array, fill = 0): Float32Array {
   const k = gaussianKernel(s), r = (k.length - 1) >> 1;
   for (let y = 0; y < height; y++) {
     const o = y * width;
     out.fill(0, o, o + width);
     for (let j = -r; j <= r; j++) {
       const kj = k[j + r]!, from = Math.min(height - 1, Math.max(0, y + j)) * width;
-      for (let x = 0; x < width; x++) out[o + x]! += kj * src[from + x]!;
+      for (let x = 0; x < width; x++) {
+        const v = src[from + x]!;
+        out[o + x]! += kj * (v - v === 0 ? v : fill);
+      }
     }
   }
   const row = new Float32Array(width);
@@ -109,10 +114,11 @@ export function gaussianBlur(src: Float32Array, width: number, height: number, s
  * The frame's pixels as the model should see them: smoothed into `out` when its noise is above
  * spec.above, else the frame's own array (no copy).
  */
-export function denoiseFrame(data: Float32Array, width: number, height: number, gain: number, spec: DenoiseSpec | null, out: () => Float32Array): { data: Float32Array; smoothing?: Smoothing } {
+export function denoiseFrame(frame: { data: Float32Array; width: number; height: number }, scale: { offset: number; gain: number }, spec: DenoiseSpec | null, out: () => Float32Array): { data: Float32Array; smoothing?: Smoothing } {
+  const { data, width, height } = frame;
   if (!spec) return { data };
-  const noise = frameNoise(data, width, height, gain);
+  const noise = frameNoise(data, width, height, scale.gain);
   if (!(noise > spec.above)) return { data, smoothing: { noise, sigma: 0 } };
   const sigma = blurSigmaFor(spec.target / noise);
-  return { data: gaussianBlur(data, width, height, sigma, out()), smoothing: { noise, sigma } };
+  return { data: gaussianBlur(data, width, height, sigma, out(), scale.offset), smoothing: { noise, sigma } };
 }

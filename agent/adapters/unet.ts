@@ -66,7 +66,7 @@ export function createUnetAdapter(p: UnetParams): DetectorAdapter {
     preprocess(frame: Frame): Prepared {
       const { offset, gain } = normaliser(frame);
       const scaled = new Float32Array(frame.data.length);
-      const seen = denoiseFrame(frame.data, frame.width, frame.height, gain, p.denoise, () => scaled);
+      const seen = denoiseFrame(frame, { offset, gain }, p.denoise, () => scaled);
       scaleInto(seen.data, scaled, offset, gain);
       const pw = padTo(frame.width, p.stride);
       const ph = padTo(frame.height, p.stride);

@@ -78,7 +78,7 @@ export async function detectDense(frame: Frame, spec: DenseSpec, run: RunWindow,
   const { offset, gain } = spec.normaliser(frame);
   r.levels = pyramidLevels(frame.width, frame.height, spec.objectPx[1], opts.maxObjectPx);
   const pool = opts.pool ?? new BufferPool();
-  const seen = denoiseFrame(frame.data, frame.width, frame.height, gain, spec.denoise, () => pool.take('denoised', frame.width * frame.height));
+  const seen = denoiseFrame(frame, { offset, gain }, spec.denoise, () => pool.take('denoised', frame.width * frame.height));
   if (seen.smoothing) r.smoothing = seen.smoothing;
   r.preprocessMs += performance.now() - t;
   const levels: LevelDetections[] = [];

@@ -63,14 +63,15 @@ function moments(px: Float32Array): { mean: number; sd: number } {
 
 /** Noise std by Immerkaer (CVIU 64, 1996): mask [1 -2 1; -2 4 -2; 1 -2 1], robust to image structure. Also q_snr's (learn/quality.ts). */
 export function immerkaerNoise(px: Float32Array, w: number, h: number): number {
-  let s = 0;
+  let s = 0, n = 0;
   for (let y = 1; y < h - 1; y++) {
     for (let x = 1; x < w - 1; x++) {
       const i = y * w + x;
-      s += Math.abs(4 * px[i]! - 2 * (px[i - w]! + px[i + w]! + px[i - 1]! + px[i + 1]!) + px[i - w - 1]! + px[i - w + 1]! + px[i + w - 1]! + px[i + w + 1]!);
+      const v = Math.abs(4 * px[i]! - 2 * (px[i - w]! + px[i + w]! + px[i - 1]! + px[i + 1]!) + px[i - w - 1]! + px[i - w + 1]! + px[i + w - 1]! + px[i + w + 1]!);
+      if (v - v === 0) { s += v; n++; } // a NaN or infinite pixel (float frames) spoils only its 3x3 terms
     }
   }
-  return Math.sqrt(Math.PI / 2) * s / (6 * (w - 2) * (h - 2));
+  return n ? Math.sqrt(Math.PI / 2) * s / (6 * n) : 0;
 }
 
 function textureSpread(px: Float32Array, w: number, h: number, sd: number): number {
@@ -94,6 +95,7 @@ function spectrumSlopes(px: Float32Array, w: number, h: number): { slope: number
   const power = new Float64Array(nb), count = new Float64Array(nb);
   const hann = Float64Array.from({ length: TILE }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (TILE - 1)));
   const re = new Float64Array(TILE * TILE), im = new Float64Array(TILE * TILE);
+  const bin = spectrumBins(nb, lo, hi);
   for (let ty = 0; ty + TILE <= h; ty += TILE) {
     for (let tx = 0; tx + TILE <= w; tx += TILE) {
       let m = 0;
@@ -102,21 +104,29 @@ function spectrumSlopes(px: Float32Array, w: number, h: number): { slope: number
       for (let y = 0; y < TILE; y++) for (let x = 0; x < TILE; x++) re[y * TILE + x] = (px[(ty + y) * w + tx + x]! - m) * hann[y]! * hann[x]!;
       im.fill(0);
       fft2T(re, im, TILE); // transposed spectrum: the radial average does not care
-      for (let a = 0; a < TILE; a++) {
-        const fa = (a <= TILE / 2 ? a : a - TILE) / TILE;
-        for (let b = 0; b < TILE; b++) {
-          const fb = (b <= TILE / 2 ? b : b - TILE) / TILE;
-          const r = Math.log(Math.hypot(fa, fb));
-          const k = Math.floor(((r - lo) / (hi - lo)) * nb);
-          if (k < 0 || k >= nb) continue;
-          const i = a * TILE + b;
-          power[k] += re[i]! * re[i]! + im[i]! * im[i]!; count[k]++;
-        }
+      for (let i = 0; i < TILE * TILE; i++) {
+        const k = bin[i]!;
+        if (k < 0) continue;
+        power[k] += re[i]! * re[i]! + im[i]! * im[i]!; count[k]++;
       }
     }
   }
   const pts = Array.from({ length: nb }, (_, k) => ({ x: lo + ((k + 0.5) / nb) * (hi - lo), y: count[k]! > 0 && power[k]! > 0 ? Math.log(power[k]! / count[k]!) : NaN }));
   return { slope: fitSlope(pts), slopeHi: fitSlope(pts.slice(6)) };
+}
+
+/** Each spectrum cell's log-radius bin (-1: outside 0.02..0.45 cycles per pixel), the same for every tile. */
+function spectrumBins(nb: number, lo: number, hi: number): Int8Array {
+  const bin = new Int8Array(TILE * TILE);
+  for (let a = 0; a < TILE; a++) {
+    const fa = (a <= TILE / 2 ? a : a - TILE) / TILE;
+    for (let b = 0; b < TILE; b++) {
+      const fb = (b <= TILE / 2 ? b : b - TILE) / TILE;
+      const k = Math.floor(((Math.log(Math.hypot(fa, fb)) - lo) / (hi - lo)) * nb);
+      bin[a * TILE + b] = k >= 0 && k < nb ? k : -1;
+    }
+  }
+  return bin;
 }
 
 function fitSlope(pts: ReadonlyArray<{ x: number; y: number }>): number {
@@ -162,19 +172,31 @@ function boxSum(v: Float64Array, w: number, h: number, r: number): Float64Array 
       tmp[y * w + x] = s;
     }
   }
-  for (let x = 0; x < w; x++) {
-    let s = 0;
-    for (let y = 0; y < Math.min(h, r); y++) s += tmp[y * w + x]!;
-    for (let y = 0; y < h; y++) {
-      if (y + r < h) s += tmp[(y + r) * w + x]!;
-      if (y - r - 1 >= 0) s -= tmp[(y - r - 1) * w + x]!;
-      out[y * w + x] = s;
-    }
+  // Columns: the same running sum per column as the rows', updated a whole row at a time
+  // (sequential reads; a column walk strides the 8 MB arrays and missed the cache on every step).
+  const s = new Float64Array(w);
+  for (let y = 0; y < Math.min(h, r); y++) for (let x = 0; x < w; x++) s[x]! += tmp[y * w + x]!;
+  for (let y = 0; y < h; y++) {
+    if (y + r < h) for (let x = 0, o = (y + r) * w; x < w; x++) s[x]! += tmp[o + x]!;
+    if (y - r - 1 >= 0) for (let x = 0, o = (y - r - 1) * w; x < w; x++) s[x]! -= tmp[o + x]!;
+    out.set(s, y * w);
   }
   return out;
 }
 
+/** Share of the most common value: counted in a histogram when every value is an integer in 0..65535 (camera frames), else by sorting. */
 function modeShare(px: Float32Array): number {
+  const hist = new Uint32Array(65536);
+  let best = 0, integers = true;
+  for (let i = 0; i < px.length; i++) {
+    const v = px[i]!, k = v | 0;
+    if (k !== v || k < 0 || k > 65535) { integers = false; break; }
+    if (++hist[k]! > best) best = hist[k]!;
+  }
+  return integers ? best / px.length : sortedModeShare(px);
+}
+
+function sortedModeShare(px: Float32Array): number {
   const s = Float32Array.from(px).sort();
   let best = 1, run = 1;
   for (let i = 1; i < s.length; i++) { run = s[i] === s[i - 1] ? run + 1 : 1; if (run > best) best = run; }

@@ -62,15 +62,25 @@ test('a frame at or below ABOVE is untouched (the same array); a noisier one is 
   const w = 256, h = 256, gain = 1 / 200;
   const spec = { above: 0.1, target: 0.05 };
   const clean = noisy(w, h, 12); // sigma 0.06 in input units
-  const kept = denoiseFrame(clean, w, h, gain, spec, () => new Float32Array(w * h));
+  const kept = denoiseFrame({ data: clean, width: w, height: h }, { offset: 0, gain }, spec, () => new Float32Array(w * h));
   t.is(kept.data, clean);
   t.is(kept.smoothing!.sigma, 0);
   t.true(Math.abs(kept.smoothing!.noise - 0.06) < 0.005);
 
   const loud = noisy(w, h, 40); // sigma 0.2
-  const done = denoiseFrame(loud, w, h, gain, spec, () => new Float32Array(w * h));
+  const done = denoiseFrame({ data: loud, width: w, height: h }, { offset: 0, gain }, spec, () => new Float32Array(w * h));
   t.not(done.data, loud);
   t.true(done.smoothing!.sigma > 0.5);
   t.true(Math.abs(std(done.data) * gain - 0.05) < 0.005, `after: ${(std(done.data) * gain).toFixed(4)}`);
-  t.deepEqual(Object.keys(denoiseFrame(loud, w, h, gain, null, () => new Float32Array(0))), ['data'], 'no spec: nothing measured');
+  t.deepEqual(Object.keys(denoiseFrame({ data: loud, width: w, height: h }, { offset: 0, gain }, null, () => new Float32Array(0))), ['data'], 'no spec: nothing measured');
+});
+
+test('a NaN pixel in a float frame neither spoils the noise estimate nor spreads through the blur', (t) => {
+  const w = 128, h = 128, gain = 1 / 200;
+  const px = noisy(w, h, 40);
+  px[64 * w + 64] = NaN;
+  px[10 * w + 100] = Infinity;
+  const done = denoiseFrame({ data: px, width: w, height: h }, { offset: 100, gain }, { above: 0.1, target: 0.05 }, () => new Float32Array(w * h));
+  t.true(Math.abs(done.smoothing!.noise - 0.2) < 0.02, `noise ${done.smoothing!.noise}`);
+  t.true(done.data.every((v) => Number.isFinite(v)), 'every smoothed pixel is finite');
 });
