@@ -50,6 +50,20 @@ async function realImages(): Promise<string[]> {
   return [p];
 }
 
+/** The real 4k frame with seeded noise added (sigma ~0.2 after normalisation, as the noisiest real frames): the detector smooths it first. */
+async function noisyCopy(src: string): Promise<string> {
+  const { data, info } = await sharp(src).greyscale().raw().toBuffer({ resolveWithObject: true });
+  let s = 12345;
+  for (let i = 0; i < data.length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    const u = ((s >>> 8) & 0xffff) / 65536 + ((Math.imul(s, 69069) >>> 16) & 0xffff) / 65536 - 1; // triangular, std 0.41
+    data[i] = Math.max(0, Math.min(255, data[i]! + 110 * u));
+  }
+  const p = join(dir, `noisy-${basename(src)}`);
+  await sharp(data, { raw: { width: info.width, height: info.height, channels: 1 } }).png().toFile(p);
+  return p;
+}
+
 /** A 4096² uncompressed 16-bit TIFF: a real 1024² cavity image tiled 4x4 (as a camera frame of that field would look), else a synthetic texture. */
 async function image4096(): Promise<string> {
   const w = 4096, px = new Uint16Array(w * w);
@@ -84,7 +98,7 @@ async function probMap(session: InferenceSession, path: string): Promise<{ prob:
   return { prob: file, width: f.width, height: f.height, pw: padTo(f.width, p.stride), ph: padTo(f.height, p.stride) };
 }
 
-async function overhead(deps: AnalyseDeps, images: string[], threshold: number): Promise<void> {
+async function overhead(deps: AnalyseDeps, images: string[], threshold: number, minArea: number): Promise<void> {
   const session = await InferenceSession.create(deps.detector.model.path, { intraOpNumThreads: 2 });
   const jobs: Record<string, unknown>[] = [];
   const ours: Record<string, { ms: number; detect: number; size: string; n: number; levels: number }> = {};
@@ -100,7 +114,7 @@ async function overhead(deps: AnalyseDeps, images: string[], threshold: number):
       pre.push(last.timing_ms.detect_pre + last.timing_ms.detect_post);
     }
     ours[name] = { ms: median(runs), detect: median(pre), size: `${last!.image.width}x${last!.image.height} ${last!.image.dtype}`, n: last!.detections.count, levels: last!.detector.levels ?? 1 };
-    jobs.push({ name, path, threshold, min_area: 6, ...(await probMap(session, path)) });
+    jobs.push({ name, path, threshold, min_area: minArea, ...(await probMap(session, path)) });
   }
   await session.release();
   const jobsFile = join(dir, 'jobs.json');
@@ -128,8 +142,9 @@ function peakRss(path: string): string {
   const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args, 'predict', path], { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (r.status !== 0) return `failed: ${r.stderr.slice(-200)}`;
   const kb = Number(r.stderr.trim().split('\n').pop());
-  const res = JSON.parse(r.stdout) as { detections: { count: number }; detector: { levels?: number; windows?: number } };
-  return `${(kb / 1024).toFixed(0)} MiB peak RSS, ${((performance.now() - t0) / 1000).toFixed(1)} s wall, ${res.detections.count} detections, ${res.detector.levels ?? 1} levels, ${res.detector.windows ?? 1} windows`;
+  const res = JSON.parse(r.stdout) as { detections: { count: number }; detector: { levels?: number; windows?: number; smoothing?: { noise: number; sigma_px: number } } };
+  const sm = res.detector.smoothing;
+  return `${(kb / 1024).toFixed(0)} MiB peak RSS, ${((performance.now() - t0) / 1000).toFixed(1)} s wall, ${res.detections.count} detections, ${res.detector.levels ?? 1} levels, ${res.detector.windows ?? 1} windows${sm ? `, noise ${sm.noise}, smoothed ${sm.sigma_px} px` : ''}`;
 }
 
 /** 1000 frames cycling through 256² .. 2048² (a 4096² one every 250) through the whole pipeline. */
@@ -173,11 +188,14 @@ console.log(`detector ${detector.model.name} (tile ${cfg.detector.tile}, margin 
 const parts = (process.env.TEMGUARD_BENCH_PARTS ?? 'overhead,rss,memory').split(',');
 const images = await realImages();
 const big4096 = await image4096();
-if (parts.includes('overhead')) await overhead(deps, [...images, big4096], Number(detector.model.metadata['temguard.threshold'] ?? 0.5));
+if (parts.includes('overhead')) await overhead(deps, [...images, big4096], Number(detector.model.metadata['temguard.threshold'] ?? 0.5), Number(detector.model.metadata['temguard.min_area'] ?? 6));
 if (parts.includes('rss')) {
   console.log('\n### peak RSS of `temguard predict`, inference included (decode.memory_budget_mb ' + cfg.decode.memory_budget_mb + ')');
   console.log(`- 4096² 16-bit TIFF: ${peakRss(big4096)}`);
-  if (existsSync(BIG)) console.log(`- real 4008x2672 8-bit PNG (${basename(BIG)}): ${peakRss(BIG)}`);
+  if (existsSync(BIG)) {
+    console.log(`- real 4008x2672 8-bit PNG (${basename(BIG)}): ${peakRss(BIG)}`);
+    console.log(`- the same with noise added, smoothed before detection: ${peakRss(await noisyCopy(BIG))}`);
+  }
 }
 if (parts.includes('memory')) await memory(deps, images[0]!, big4096);
 await detector.close();
