@@ -6,6 +6,7 @@
 import type { Tensor } from 'onnxruntime-node';
 import type { Detection, Frame } from '../types.js';
 import type { DenoiseSpec, Smoothing } from './denoise.js';
+import type { DespikeSpec } from './despike.js';
 
 /** What detect.ts knows about a loaded model, handed to adapters for selection and setup. */
 export interface ModelInfo {
@@ -24,6 +25,8 @@ export interface Prepared {
   ctx: unknown;
   /** Adapters that smooth noisy frames (denoise.ts) say what they did, for the result. */
   smoothing?: Smoothing;
+  /** Adapters that replace single-pixel spikes (despike.ts) say how many, for the result. */
+  spikes?: number;
 }
 
 export interface DetectorAdapter {
@@ -53,6 +56,8 @@ export interface DenseSpec {
   splitDepth: number;
   /** Frames noisier than the model's training are smoothed first (denoise.ts); null = never. */
   denoise: DenoiseSpec | null;
+  /** Single-pixel spikes are replaced by their 3x3 median first (despike.ts); null = never. */
+  despike: DespikeSpec | null;
   /** Equivalent diameters (px) of the objects the model finds at its own scale; the pyramid covers larger ones. */
   objectPx: [number, number];
   /** The frame's intensity map to the model's input range, computed once per frame: clamp((v - offset) * gain, 0, 1). */

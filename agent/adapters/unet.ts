@@ -15,6 +15,7 @@ import type { Detection, Frame } from '../types.js';
 import type { AdapterFactory, DetectorAdapter, ModelInfo, Prepared } from './adapter.js';
 import { componentsToDetections } from './components.js';
 import { denoiseFrame, parseDenoiseSpec, type DenoiseSpec } from './denoise.js';
+import { despikeFrame, parseDespikeSpec, type DespikeSpec } from './despike.js';
 import { splitTouching } from './split.js';
 import { ModelError } from './model-error.js';
 import { parsePercentileSpec, percentileRange, scaleInto } from './normalise.js';
@@ -27,6 +28,7 @@ export interface UnetParams {
   minArea: number;
   splitDepth: number;
   denoise: DenoiseSpec | null;
+  despike: DespikeSpec | null;
   percentiles: [number, number];
   objectPx: [number, number];
 }
@@ -62,17 +64,18 @@ export function createUnetAdapter(p: UnetParams): DetectorAdapter {
   const normaliser = (frame: Frame): { offset: number; gain: number } => percentileRange(frame.data, p.percentiles[0], p.percentiles[1]);
   return {
     name: 'unet',
-    dense: { input: p.input, output: p.output, stride: p.stride, threshold: p.threshold, minArea: p.minArea, splitDepth: p.splitDepth, denoise: p.denoise, objectPx: p.objectPx, normaliser },
+    dense: { input: p.input, output: p.output, stride: p.stride, threshold: p.threshold, minArea: p.minArea, splitDepth: p.splitDepth, denoise: p.denoise, despike: p.despike, objectPx: p.objectPx, normaliser },
     preprocess(frame: Frame): Prepared {
       const { offset, gain } = normaliser(frame);
       const scaled = new Float32Array(frame.data.length);
-      const seen = denoiseFrame(frame, { offset, gain }, p.denoise, () => scaled);
+      const clean = despikeFrame(frame, p.despike, gain > 0 ? 1 / gain : 0, () => new Float32Array(frame.data.length));
+      const seen = denoiseFrame({ ...frame, data: clean.data }, { offset, gain }, p.denoise, () => scaled);
       scaleInto(seen.data, scaled, offset, gain);
       const pw = padTo(frame.width, p.stride);
       const ph = padTo(frame.height, p.stride);
       const data = edgePad(scaled, frame.width, frame.height, pw, ph);
       const ctx: UnetCtx = { paddedWidth: pw, paddedHeight: ph };
-      return { feeds: { [p.input]: new Tensor('float32', data, [1, 1, ph, pw]) }, ctx, ...(seen.smoothing ? { smoothing: seen.smoothing } : {}) };
+      return { feeds: { [p.input]: new Tensor('float32', data, [1, 1, ph, pw]) }, ctx, ...(seen.smoothing ? { smoothing: seen.smoothing } : {}), ...(clean.spikes !== undefined ? { spikes: clean.spikes } : {}) };
     },
     postprocess(outputs, prepared, frame): Detection[] {
       const ctx = prepared.ctx as UnetCtx;
@@ -114,6 +117,7 @@ export function unetParams(info: ModelInfo): UnetParams {
     minArea: numberMeta(info.metadata, 'temguard.min_area', 6),
     splitDepth: splitDepthMeta(info.metadata),
     denoise: parseDenoiseSpec(info.metadata['temguard.denoise']),
+    despike: parseDespikeSpec(info.metadata['temguard.despike']),
     percentiles,
     objectPx: objectPxMeta(info.metadata),
   };

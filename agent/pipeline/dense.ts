@@ -8,6 +8,7 @@
  */
 import { componentsToDetections } from '../adapters/components.js';
 import { denoiseFrame, type Smoothing } from '../adapters/denoise.js';
+import { despikeFrame } from '../adapters/despike.js';
 import { splitTouching } from '../adapters/split.js';
 import type { DenseSpec } from '../adapters/adapter.js';
 import type { Detection, Frame } from '../types.js';
@@ -58,6 +59,8 @@ export interface DenseResult {
   subthreshold?: Subthreshold;
   /** The frame's noise and the smoothing it got (denoise.ts), when the model asks for it. */
   smoothing?: Smoothing;
+  /** Pixels replaced as single-pixel spikes (despike.ts), when the model asks for it. */
+  spikes?: number;
 }
 
 interface Plane { data: Float32Array; width: number; height: number }
@@ -78,7 +81,9 @@ export async function detectDense(frame: Frame, spec: DenseSpec, run: RunWindow,
   const { offset, gain } = spec.normaliser(frame);
   r.levels = pyramidLevels(frame.width, frame.height, spec.objectPx[1], opts.maxObjectPx);
   const pool = opts.pool ?? new BufferPool();
-  const seen = denoiseFrame(frame, { offset, gain }, spec.denoise, () => pool.take('denoised', frame.width * frame.height));
+  const clean = despikeFrame(frame, spec.despike, gain > 0 ? 1 / gain : 0, () => pool.take('despiked', frame.width * frame.height));
+  if (clean.spikes !== undefined) r.spikes = clean.spikes;
+  const seen = denoiseFrame({ ...frame, data: clean.data }, { offset, gain }, spec.denoise, () => pool.take('denoised', frame.width * frame.height));
   if (seen.smoothing) r.smoothing = seen.smoothing;
   r.preprocessMs += performance.now() - t;
   const levels: LevelDetections[] = [];

@@ -76,6 +76,8 @@ export interface DetectResult {
   subthreshold?: Subthreshold;
   /** Models with temguard.denoise: the frame's noise and the smoothing it got (adapters/denoise.ts). */
   smoothing?: Smoothing;
+  /** Models with temguard.despike: pixels replaced as single-pixel spikes (adapters/despike.ts). */
+  spikes?: number;
 }
 
 export interface Detector {
@@ -250,7 +252,7 @@ async function whole(session: InferenceSession, adapter: DetectorAdapter, frame:
   const detections = adapter.postprocess(outputs, prepared, frame);
   const t3 = performance.now();
   for (const t of Object.values(outputs)) t.dispose?.();
-  return { detections, preprocessMs: t1 - t0, inferenceMs: t2 - t1, postprocessMs: t3 - t2, ...(prepared.smoothing ? { smoothing: prepared.smoothing } : {}) };
+  return { detections, preprocessMs: t1 - t0, inferenceMs: t2 - t1, postprocessMs: t3 - t2, ...(prepared.smoothing ? { smoothing: prepared.smoothing } : {}), ...(prepared.spikes !== undefined ? { spikes: prepared.spikes } : {}) };
 }
 
 /** The largest object to find in this frame: from nm when its pixel size is known in nm. */
