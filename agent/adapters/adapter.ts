@@ -25,7 +25,7 @@ export interface Prepared {
   ctx: unknown;
   /** Adapters that smooth noisy frames (denoise.ts) say what they did, for the result. */
   smoothing?: Smoothing;
-  /** Adapters that replace single-pixel spikes (despike.ts) say how many, for the result. */
+  /** Adapters that remove spikes (despike.ts) say how many, for the result. */
   spikes?: number;
 }
 
@@ -56,7 +56,7 @@ export interface DenseSpec {
   splitDepth: number;
   /** Frames noisier than the model's training are smoothed first (denoise.ts); null = never. */
   denoise: DenoiseSpec | null;
-  /** Single-pixel spikes are replaced by their 3x3 median first (despike.ts); null = never. */
+  /** X-ray hits and hot or dead pixels are replaced by the background around them first (despike.ts); null = never. */
   despike: DespikeSpec | null;
   /** Equivalent diameters (px) of the objects the model finds at its own scale; the pyramid covers larger ones. */
   objectPx: [number, number];

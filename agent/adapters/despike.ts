@@ -1,7 +1,7 @@
 /**
  * Single-pixel spikes (X-ray hits on the camera, hot and dead pixels), with the charge they spread
- * into their neighbours, replaced by the background around them before the model sees the frame, as DigitalMicrograph's "Remove X-rays"
- * or HyperSpy's spikes_removal do. The bundled U-Net turns a one- or two-pixel spike into a
+ * into their neighbours, replaced by the background around them before the model sees the frame,
+ * as DigitalMicrograph's "Remove X-rays" or HyperSpy's spikes_removal do. The bundled U-Net turns a one- or two-pixel spike into a
  * confident 10-20 px "cavity" (real 9_200K.png: 11 of its 37 detections). A pixel is a spike when
  * it stands more than `k` noise sigmas (Immerkaer's, of the central window) above, or below, seven
  * of its eight neighbours: a threshold on the median alone also cut the edges of real 2-4 px

@@ -59,7 +59,7 @@ export interface DenseResult {
   subthreshold?: Subthreshold;
   /** The frame's noise and the smoothing it got (denoise.ts), when the model asks for it. */
   smoothing?: Smoothing;
-  /** Pixels replaced as single-pixel spikes (despike.ts), when the model asks for it. */
+  /** Spikes removed (despike.ts), when the model asks for it. */
   spikes?: number;
 }
 

@@ -76,7 +76,7 @@ export interface DetectResult {
   subthreshold?: Subthreshold;
   /** Models with temguard.denoise: the frame's noise and the smoothing it got (adapters/denoise.ts). */
   smoothing?: Smoothing;
-  /** Models with temguard.despike: pixels replaced as single-pixel spikes (adapters/despike.ts). */
+  /** Models with temguard.despike: the spikes removed (adapters/despike.ts). */
   spikes?: number;
 }
 
