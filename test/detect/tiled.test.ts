@@ -104,8 +104,8 @@ test('merging levels: a large object found whole at a coarse level replaces its 
 
   const same = det(600, 600, 656, 656); // a 56 px cavity, in range at full scale and found again at level 1
   t.deepEqual(mergeLevels([{ factor: 1, detections: [same] }, { factor: 2, detections: [det(598, 598, 662, 662)] }], 64).map((d) => d.box), [[600, 600, 656, 656]]);
-  t.false(largeForLevel(det(0, 0, 25, 25), 4, 64), 'a coarse level adds only objects too large for the finer ones');
-  t.true(largeForLevel(det(0, 0, 25, 25), 1, 64) && largeForLevel(det(0, 0, 36, 36), 4, 64));
+  t.false(largeForLevel(det(0, 0, 12, 12), 4, 64), 'a coarse level leaves the small objects to the finer ones');
+  t.true(largeForLevel(det(0, 0, 12, 12), 1, 64) && largeForLevel(det(0, 0, 16, 16), 4, 64));
 });
 
 async function bundled(dense?: { tile: number; margin: number }): Promise<Detector> {
