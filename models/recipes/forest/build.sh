@@ -62,9 +62,11 @@ VARIANT_PRESETS=${VARIANT_PRESETS:-steel-under steel-over ood-defocus}
 TABLE="$WORK/table.csv"
 rm -f "$TABLE"
 # The rows of detector $1 on the labelled set in dir $3 as group $2 (temguard dataset), cached per
-# detector file content so a retrained detector of the same name is re-run; prints the CSV's path.
+# detector file content and per detect-stage code (a change to the pyramid or the pre-processing
+# changes the rows as much as a retrained model does); prints the CSV's path.
+DETECT_CODE=$(cat agent/adapters/*.ts agent/pipeline/*.ts agent/learn/*.ts | sha256sum | cut -c1-8)
 part_of() {
-  local part="$WORK/parts/$(basename "$1" .onnx)-$(sha256sum "$1" | cut -c1-12)/$2.csv"
+  local part="$WORK/parts/$(basename "$1" .onnx)-$(sha256sum "$1" | cut -c1-12)-$DETECT_CODE/$2.csv"
   mkdir -p "$(dirname "$part")"
   if [ ! -f "$part" ]; then
     $TG dataset --images "$3" --annotations "$3/annotations.json" \
