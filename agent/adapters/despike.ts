@@ -78,6 +78,11 @@ export function findSpikes(data: Float32Array, width: number, height: number, t:
   return spikes;
 }
 
+/** How far a spike stands from its neighbours, in frame values: k noise sigmas, and at least F of the input range. */
+export function spikeThreshold(spec: DespikeSpec, sigma: number, inputRange: number): number {
+  return Math.max(spec.k * sigma, spec.range * inputRange);
+}
+
 /** The median of the 16 pixels at Chebyshev distance 2 from (x, y), edges replicated: the background beyond a spike's halo. */
 function ringMedian(data: Float32Array, width: number, height: number, x: number, y: number): number {
   const v: number[] = [];
@@ -120,7 +125,7 @@ export function despikeFrame(frame: { data: Float32Array; width: number; height:
   if (!spec) return { data };
   const sigma = frameNoise(data, width, height, 1);
   if (!(sigma > 0)) return { data, spikes: 0 };
-  const spikes = findSpikes(data, width, height, Math.max(spec.k * sigma, spec.range * inputRange));
+  const spikes = findSpikes(data, width, height, spikeThreshold(spec, sigma, inputRange));
   if (spikes.length === 0) return { data, spikes: 0 };
   const clean = out();
   clean.set(data);

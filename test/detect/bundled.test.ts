@@ -15,7 +15,7 @@ import { loadConfig } from '../../agent/config/load.js';
 import { matchImage } from '../../agent/learn/match.js';
 import { renderPreset, to8bit } from '../../agent/sim/render.js';
 import type { Box, Frame } from '../../agent/types.js';
-import { findSpikes } from '../../agent/adapters/despike.js';
+import { findSpikes, spikeThreshold } from '../../agent/adapters/despike.js';
 import { frameNoise } from '../../agent/adapters/denoise.js';
 import { percentileRange } from '../../agent/adapters/normalise.js';
 import { as16bit, frameFromFile } from './frame.js';
@@ -148,7 +148,7 @@ withNoisy('X-ray hits and hot pixels are removed first: none is taken for a cavi
   const frame = await frameFromFile(join(UNLABELLED, '9_200K.png'));
   const r = await d.detect(frame).finally(() => d.close());
   const { gain } = percentileRange(frame.data, 1, 99);
-  const spikes = findSpikes(frame.data, frame.width, frame.height, Math.max(16 * frameNoise(frame.data, frame.width, frame.height, 1), 0.35 / gain));
+  const spikes = findSpikes(frame.data, frame.width, frame.height, spikeThreshold({ k: 16, range: 0.35 }, frameNoise(frame.data, frame.width, frame.height, 1), 1 / gain));
   const inside = (b: Box, i: number): boolean => { const x = i % frame.width, y = Math.floor(i / frame.width); return x >= b[0] && x < b[2] && y >= b[1] && y < b[3]; };
   const onSpike = r.detections.filter((x) => spikes.some((i) => inside(x.box, i)));
   t.log(`${r.spikes} spikes removed; ${r.detections.length} detections, ${onSpike.length} on a spike`);
