@@ -7,7 +7,7 @@
  * level; cavities many pixels across keep their contrast. Frames at or below `above` are
  * untouched. Set per model by metadata temguard.denoise "ABOVE,TARGET" (off when absent).
  */
-import { immerkaerNoise } from '../pipeline/image-stats.js';
+import { immerkaerNoiseIn } from '../pipeline/image-stats.js';
 import { ModelError } from './model-error.js';
 
 export interface DenoiseSpec {
@@ -42,10 +42,7 @@ export function parseDenoiseSpec(raw: string | undefined): DenoiseSpec | null {
 export function frameNoise(data: Float32Array, width: number, height: number, gain: number): number {
   const w = Math.min(width, NOISE_WINDOW), h = Math.min(height, NOISE_WINDOW);
   if (w < 3 || h < 3) return 0;
-  const x0 = (width - w) >> 1, y0 = (height - h) >> 1;
-  const win = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) win.set(data.subarray((y0 + y) * width + x0, (y0 + y) * width + x0 + w), y * w);
-  const sigma = immerkaerNoise(win, w, h) * gain;
+  const sigma = immerkaerNoiseIn(data, width, { x0: (width - w) >> 1, y0: (height - h) >> 1, w, h }) * gain;
   return Number.isFinite(sigma) ? sigma : 0;
 }
 

@@ -63,9 +63,15 @@ function moments(px: Float32Array): { mean: number; sd: number } {
 
 /** Noise std by Immerkaer (CVIU 64, 1996): mask [1 -2 1; -2 4 -2; 1 -2 1], robust to image structure. Also q_snr's (learn/quality.ts). */
 export function immerkaerNoise(px: Float32Array, w: number, h: number): number {
+  return immerkaerNoiseIn(px, w, { x0: 0, y0: 0, w, h });
+}
+
+/** Immerkaer's std over the window `win` of a frame `width` wide, read in place (no copy of the window). */
+export function immerkaerNoiseIn(px: Float32Array, width: number, win: { x0: number; y0: number; w: number; h: number }): number {
   let s = 0, n = 0;
-  for (let y = 1; y < h - 1; y++) {
-    for (let x = 1; x < w - 1; x++) {
+  const w = width;
+  for (let y = win.y0 + 1; y < win.y0 + win.h - 1; y++) {
+    for (let x = win.x0 + 1; x < win.x0 + win.w - 1; x++) {
       const i = y * w + x;
       const v = Math.abs(4 * px[i]! - 2 * (px[i - w]! + px[i + w]! + px[i - 1]! + px[i + 1]!) + px[i - w - 1]! + px[i - w + 1]! + px[i + w - 1]! + px[i + w + 1]!);
       if (v - v === 0) { s += v; n++; } // a NaN or infinite pixel (float frames) spoils only its 3x3 terms
