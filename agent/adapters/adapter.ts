@@ -7,6 +7,7 @@ import type { Tensor } from 'onnxruntime-node';
 import type { Detection, Frame } from '../types.js';
 import type { DenoiseSpec, Smoothing } from './denoise.js';
 import type { DespikeSpec } from './despike.js';
+import type { DequantiseSpec } from './dequantise.js';
 
 /** What detect.ts knows about a loaded model, handed to adapters for selection and setup. */
 export interface ModelInfo {
@@ -56,6 +57,8 @@ export interface DenseSpec {
   splitDepth: number;
   /** Frames noisier than the model's training are smoothed first (denoise.ts); null = never. */
   denoise: DenoiseSpec | null;
+  /** Posterised frames (a handful of gray levels) are smoothed first (dequantise.ts); null = never. */
+  dequantise: DequantiseSpec | null;
   /** X-ray hits and hot or dead pixels are replaced by the background around them first (despike.ts); null = never. */
   despike: DespikeSpec | null;
   /** Equivalent diameters (px) of the objects the model finds at its own scale; the pyramid covers larger ones. */

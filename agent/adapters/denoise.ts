@@ -6,8 +6,10 @@
  * Gaussian that brings white noise down to `target`, so the network sees its usual noise
  * level; cavities many pixels across keep their contrast. Frames at or below `above` are
  * untouched. Set per model by metadata temguard.denoise "ABOVE,TARGET" (off when absent).
+ * Posterised frames (dequantise.ts) get the same blur, at their own sigma.
  */
 import { immerkaerNoiseIn } from '../pipeline/image-stats.js';
+import { grayLevels, type DequantiseSpec } from './dequantise.js';
 import { ModelError } from './model-error.js';
 
 export interface DenoiseSpec {
@@ -21,6 +23,8 @@ export interface DenoiseSpec {
 export interface Smoothing {
   noise: number;
   sigma: number;
+  /** Present when the frame was posterised (dequantise.ts): its distinct gray levels between the normalisation percentiles. */
+  grayLevels?: number;
 }
 
 /** The noise is estimated on the central window of at most this side: a frame's noise is stationary, a 4k frame need not be read whole. */
@@ -109,13 +113,18 @@ export function gaussianBlur(src: Float32Array, width: number, height: number, s
 
 /**
  * The frame's pixels as the model should see them: smoothed into `out` when its noise is above
- * spec.above, else the frame's own array (no copy).
+ * spec.above, or when it is posterised (dequantise.ts), by the larger of the two Gaussians; else
+ * the frame's own array (no copy).
  */
-export function denoiseFrame(frame: { data: Float32Array; width: number; height: number }, scale: { offset: number; gain: number }, spec: DenoiseSpec | null, out: () => Float32Array): { data: Float32Array; smoothing?: Smoothing } {
+export function denoiseFrame(frame: { data: Float32Array; width: number; height: number }, scale: { offset: number; gain: number }, spec: DenoiseSpec | null, out: () => Float32Array, dequantise: DequantiseSpec | null = null): { data: Float32Array; smoothing?: Smoothing } {
   const { data, width, height } = frame;
-  if (!spec) return { data };
+  if (!spec && !dequantise) return { data };
   const noise = frameNoise(data, width, height, scale.gain);
-  if (!(noise > spec.above)) return { data, smoothing: { noise, sigma: 0 } };
-  const sigma = blurSigmaFor(spec.target / noise);
-  return { data: gaussianBlur(data, width, height, sigma, out(), scale.offset), smoothing: { noise, sigma } };
+  const byNoise = spec && noise > spec.above ? blurSigmaFor(spec.target / noise) : 0;
+  const levels = dequantise && scale.gain > 0 ? grayLevels(data, scale.offset, scale.offset + 1 / scale.gain, dequantise.levels) : Infinity;
+  const posterised = dequantise !== null && levels <= dequantise.levels;
+  const sigma = Math.max(byNoise, posterised ? dequantise.sigma : 0);
+  const smoothing: Smoothing = { noise, sigma, ...(posterised ? { grayLevels: levels } : {}) };
+  if (!(sigma > 0)) return { data, smoothing };
+  return { data: gaussianBlur(data, width, height, sigma, out(), scale.offset), smoothing };
 }

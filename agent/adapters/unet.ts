@@ -7,8 +7,9 @@
  * (normalise.ts), so 8-bit, 16-bit and float frames all work.
  * Instances are 8-connected components of prob >= threshold (components.ts); touching ones are
  * cut apart by split.ts when temguard.split_depth > 0; frames noisier than the training are
- * smoothed first when temguard.denoise is set (denoise.ts). Threshold, min_area, split_depth,
- * denoise, stride and normalisation come from the model's metadata_props when present.
+ * smoothed first when temguard.denoise is set (denoise.ts), posterised ones when temguard.dequantise
+ * is (dequantise.ts). Threshold, min_area, split_depth,
+ * denoise, dequantise, stride and normalisation come from the model's metadata_props when present.
  */
 import { Tensor } from 'onnxruntime-node';
 import type { Detection, Frame } from '../types.js';
@@ -16,6 +17,7 @@ import type { AdapterFactory, DetectorAdapter, ModelInfo, Prepared } from './ada
 import { componentsToDetections } from './components.js';
 import { denoiseFrame, parseDenoiseSpec, type DenoiseSpec } from './denoise.js';
 import { despikeFrame, parseDespikeSpec, type DespikeSpec } from './despike.js';
+import { parseDequantiseSpec, type DequantiseSpec } from './dequantise.js';
 import { splitTouching } from './split.js';
 import { ModelError } from './model-error.js';
 import { parsePercentileSpec, percentileRange, scaleInto } from './normalise.js';
@@ -28,6 +30,7 @@ export interface UnetParams {
   minArea: number;
   splitDepth: number;
   denoise: DenoiseSpec | null;
+  dequantise: DequantiseSpec | null;
   despike: DespikeSpec | null;
   percentiles: [number, number];
   objectPx: [number, number];
@@ -64,12 +67,12 @@ export function createUnetAdapter(p: UnetParams): DetectorAdapter {
   const normaliser = (frame: Frame): { offset: number; gain: number } => percentileRange(frame.data, p.percentiles[0], p.percentiles[1]);
   return {
     name: 'unet',
-    dense: { input: p.input, output: p.output, stride: p.stride, threshold: p.threshold, minArea: p.minArea, splitDepth: p.splitDepth, denoise: p.denoise, despike: p.despike, objectPx: p.objectPx, normaliser },
+    dense: { input: p.input, output: p.output, stride: p.stride, threshold: p.threshold, minArea: p.minArea, splitDepth: p.splitDepth, denoise: p.denoise, dequantise: p.dequantise, despike: p.despike, objectPx: p.objectPx, normaliser },
     preprocess(frame: Frame): Prepared {
       const { offset, gain } = normaliser(frame);
       const scaled = new Float32Array(frame.data.length);
       const clean = despikeFrame(frame, p.despike, gain > 0 ? 1 / gain : 0, () => new Float32Array(frame.data.length));
-      const seen = denoiseFrame({ ...frame, data: clean.data }, { offset, gain }, p.denoise, () => scaled);
+      const seen = denoiseFrame({ ...frame, data: clean.data }, { offset, gain }, p.denoise, () => scaled, p.dequantise);
       scaleInto(seen.data, scaled, offset, gain);
       const pw = padTo(frame.width, p.stride);
       const ph = padTo(frame.height, p.stride);
@@ -117,6 +120,7 @@ export function unetParams(info: ModelInfo): UnetParams {
     minArea: numberMeta(info.metadata, 'temguard.min_area', 6),
     splitDepth: splitDepthMeta(info.metadata),
     denoise: parseDenoiseSpec(info.metadata['temguard.denoise']),
+    dequantise: parseDequantiseSpec(info.metadata['temguard.dequantise']),
     despike: parseDespikeSpec(info.metadata['temguard.despike']),
     percentiles,
     objectPx: objectPxMeta(info.metadata),

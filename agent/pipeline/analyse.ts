@@ -52,7 +52,7 @@ export interface DetectionItem {
 /** The body of a result message (the envelope adds schema, msg_id, seq, ts). */
 export interface ImageResult {
   image: { path: string; rel: string; sha256: string; bytes: number; width: number; height: number; dtype: string; format: string; pixel_size: Frame['pixelSize'] };
-  detector: { model: string; sha256: string; adapter: string; ep: string; inference_ms: number; levels?: number; windows?: number; smoothing?: { noise: number; sigma_px: number }; spikes?: number };
+  detector: { model: string; sha256: string; adapter: string; ep: string; inference_ms: number; levels?: number; windows?: number; smoothing?: { noise: number; sigma_px: number; gray_levels?: number }; spikes?: number };
   detections: { count: number; items: DetectionItem[]; truncated: boolean };
   features: Features;
   prediction: Prediction;
@@ -94,7 +94,7 @@ export async function analyseImage(path: string, rel: string, deps: AnalyseDeps,
     detector: {
       model: deps.detector.model.name, sha256: deps.detector.model.sha256, adapter: deps.detector.model.adapter, ep: deps.detector.ep.active, inference_ms: ms(det.inferenceMs),
       ...(det.levels ? { levels: det.levels, windows: det.windows } : {}),
-      ...(det.smoothing ? { smoothing: { noise: round3(det.smoothing.noise), sigma_px: round3(det.smoothing.sigma) } } : {}),
+      ...(det.smoothing ? { smoothing: { noise: round3(det.smoothing.noise), sigma_px: round3(det.smoothing.sigma), ...(det.smoothing.grayLevels !== undefined ? { gray_levels: det.smoothing.grayLevels } : {}) } } : {}),
       ...(det.spikes !== undefined ? { spikes: det.spikes } : {}),
     },
     detections: { count: det.detections.length, items: det.detections.slice(0, deps.maxItems).map((d) => item(d, frame)), truncated: det.detections.length > deps.maxItems },

@@ -83,7 +83,7 @@ export async function detectDense(frame: Frame, spec: DenseSpec, run: RunWindow,
   const pool = opts.pool ?? new BufferPool();
   const clean = despikeFrame(frame, spec.despike, gain > 0 ? 1 / gain : 0, () => pool.take('despiked', frame.width * frame.height));
   if (clean.spikes !== undefined) r.spikes = clean.spikes;
-  const seen = denoiseFrame({ ...frame, data: clean.data }, { offset, gain }, spec.denoise, () => pool.take('denoised', frame.width * frame.height));
+  const seen = denoiseFrame({ ...frame, data: clean.data }, { offset, gain }, spec.denoise, () => pool.take('denoised', frame.width * frame.height), spec.dequantise);
   if (seen.smoothing) r.smoothing = seen.smoothing;
   r.preprocessMs += performance.now() - t;
   const levels: LevelDetections[] = [];

@@ -66,7 +66,7 @@ test('the dense detect path cuts touching objects, with the pyramid on: a 30 px 
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (shapes.some((f) => f(x, y))) data[y * width + x] = 230;
   const frame: Frame = { width, height, data, dtype: 'uint8', min: 0, max: 255, mean: 0, pixelSize: null, format: 'test' };
   const spec = (splitDepth: number): DenseSpec => ({
-    input: 'x', output: 'y', stride: 16, threshold: 0.5, minArea: 10, splitDepth, denoise: null, despike: null, objectPx: [3, 64], normaliser: () => ({ offset: 0, gain: 1 / 255 }),
+    input: 'x', output: 'y', stride: 16, threshold: 0.5, minArea: 10, splitDepth, denoise: null, dequantise: null, despike: null, objectPx: [3, 64], normaliser: () => ({ offset: 0, gain: 1 / 255 }),
   });
   const run = async (input: Float32Array, output: Float32Array): Promise<void> => { output.set(input); };
   const opts = { tile: 256, margin: 16, maxObjectPx: 128 };

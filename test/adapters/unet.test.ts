@@ -5,7 +5,7 @@ import { createUnetAdapter, edgePad, padTo, unetParams, type UnetParams } from '
 import { ModelError } from '../../agent/adapters/model-error.js';
 import type { Frame } from '../../agent/types.js';
 
-const PARAMS: UnetParams = { input: 'image', output: 'prob', stride: 16, threshold: 0.5, minArea: 1, splitDepth: 0, denoise: null, despike: null, percentiles: [1, 99], objectPx: [3, 64] };
+const PARAMS: UnetParams = { input: 'image', output: 'prob', stride: 16, threshold: 0.5, minArea: 1, splitDepth: 0, denoise: null, dequantise: null, despike: null, percentiles: [1, 99], objectPx: [3, 64] };
 
 function frame(width: number, height: number, f: (x: number, y: number) => number, dtype: Frame['dtype'] = 'uint8'): Frame {
   const data = new Float32Array(width * height);
@@ -82,7 +82,7 @@ test('postprocess rejects an output of the wrong shape with a ModelError', (t) =
 
 test('parameters come from metadata, with defaults, and bad values are ModelErrors', (t) => {
   const base = { inputNames: ['image'], outputNames: ['prob'] };
-  t.deepEqual(unetParams({ ...base, metadata: {} }), { input: 'image', output: 'prob', stride: 16, threshold: 0.5, minArea: 6, splitDepth: 0, denoise: null, despike: null, percentiles: [1, 99], objectPx: [3, 64] });
+  t.deepEqual(unetParams({ ...base, metadata: {} }), { input: 'image', output: 'prob', stride: 16, threshold: 0.5, minArea: 6, splitDepth: 0, denoise: null, dequantise: null, despike: null, percentiles: [1, 99], objectPx: [3, 64] });
   const p = unetParams({ ...base, metadata: { 'temguard.threshold': '0.3', 'temguard.split_depth': '0.25', 'temguard.normalisation': 'percentile:0.5,99.5', 'temguard.stride': '32', 'temguard.object_px': '4,100' } });
   t.deepEqual(p.objectPx, [4, 100]);
   t.is(p.threshold, 0.3);
@@ -93,6 +93,8 @@ test('parameters come from metadata, with defaults, and bad values are ModelErro
   t.throws(() => unetParams({ ...base, metadata: { 'temguard.normalisation': 'minmax' } }), { instanceOf: ModelError, message: /normalisation/ });
   t.throws(() => unetParams({ ...base, metadata: { 'temguard.object_px': '64' } }), { instanceOf: ModelError, message: /object_px/ });
   t.throws(() => unetParams({ ...base, metadata: { 'temguard.split_depth': '1.5' } }), { instanceOf: ModelError, message: /split_depth/ });
+  t.throws(() => unetParams({ ...base, metadata: { 'temguard.dequantise': '32' } }), { instanceOf: ModelError, message: /dequantise/ });
+  t.deepEqual(unetParams({ ...base, metadata: { 'temguard.dequantise': '32,1.5' } }).dequantise, { levels: 32, sigma: 1.5 });
   t.throws(() => unetParams({ inputNames: ['a', 'b'], outputNames: ['prob'], metadata: {} }), { instanceOf: ModelError });
 });
 

@@ -139,6 +139,21 @@ withReal('a frame within the training noise is not smoothed', async (t) => {
   t.log(`75_01.jpg noise ${r.smoothing?.noise.toFixed(3)}`);
   t.true(r.smoothing!.noise > 0.08 && r.smoothing!.noise <= 0.14, 'noisy, but within what the model saw');
   t.is(r.smoothing!.sigma, 0);
+  t.is(r.smoothing!.grayLevels, undefined, 'continuous tone: not posterised');
+});
+
+withReal('a posterised frame is smoothed first: its one-level plateaus are not taken for cavities', async (t) => {
+  // 800H-H01-1 0007 (2004x1335) holds 5 gray levels between its percentiles 1 and 99. Before
+  // dequantise.ts the detector gave 98 detections, most of them 10-40 px plateaus of one level;
+  // with it 33, and the 5 objects of 2000 px or more are still there.
+  const d = await createDetector({ ...detectorOptions(loadConfig()), providers: ['cpu'], warmup: false }, silentLogger);
+  const r = await d.detect(await frameFromFile(join(TEM, '800H-H01-1_2016-02-27_0007.png'))).finally(() => d.close());
+  t.log(`gray levels ${r.smoothing?.grayLevels}, sigma ${r.smoothing?.sigma} px: ${r.detections.length} detections`);
+  t.true(r.smoothing!.grayLevels! <= 32);
+  t.is(r.smoothing!.sigma, 1);
+  t.true(r.detections.length <= 45, `${r.detections.length} detections (33 measured)`);
+  const area = (b: Box): number => (b[2] - b[0]) * (b[3] - b[1]);
+  t.true(r.detections.filter((x) => area(x.box) >= 2000).length >= 3, 'the large objects stay');
 });
 
 withNoisy('X-ray hits and hot pixels are removed first: none is taken for a cavity', async (t) => {

@@ -44,7 +44,7 @@ test('tile plans: cores cover every pixel exactly once, all windows share one sh
 
 /** A stand-in network that returns its input: the stitched map must then be the normalised frame itself. */
 const identitySpec = (threshold: number): DenseSpec => ({
-  input: 'x', output: 'y', stride: 16, threshold, minArea: 1, splitDepth: 0, denoise: null, despike: null, objectPx: [3, 64],
+  input: 'x', output: 'y', stride: 16, threshold, minArea: 1, splitDepth: 0, denoise: null, dequantise: null, despike: null, objectPx: [3, 64],
   normaliser: () => ({ offset: 0, gain: 1 / 255 }),
 });
 

@@ -16,7 +16,7 @@ function frame(width: number, height: number, f: (x: number, y: number) => numbe
 }
 
 // An identity "network": the stitched map is the frame / 255, so the blobs' probabilities are known.
-const spec: DenseSpec = { input: 'x', output: 'y', stride: 16, threshold: 0.5, minArea: 4, splitDepth: 0, denoise: null, despike: null, objectPx: [3, 64], normaliser: () => ({ offset: 0, gain: 1 / 255 }) };
+const spec: DenseSpec = { input: 'x', output: 'y', stride: 16, threshold: 0.5, minArea: 4, splitDepth: 0, denoise: null, dequantise: null, despike: null, objectPx: [3, 64], normaliser: () => ({ offset: 0, gain: 1 / 255 }) };
 
 test('blobs below the threshold are counted, with their area, mean probability and the mass outside detections', async (t) => {
   // Two detected discs (p 0.9), three faint ones (p 0.3), one faint halo around a detected disc (not a miss).

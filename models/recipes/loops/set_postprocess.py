@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Set a U-Net export's post-processing (temguard.threshold, temguard.min_area and optionally
-temguard.split_depth, temguard.denoise and temguard.despike metadata) and its manifest's postprocess block, without retraining: the same
+temguard.split_depth, temguard.denoise, temguard.despike and temguard.dequantise metadata) and its manifest's postprocess block, without retraining: the same
 as train.py --threshold/--min-area.
 
-    set_postprocess.py MODEL.onnx [OUT.onnx] --threshold 0.5 --min-area 60 [--split-depth 0.25] [--denoise 0.1,0.05] [--despike 16,0.35]
+    set_postprocess.py MODEL.onnx [OUT.onnx] --threshold 0.5 --min-area 60 [--split-depth 0.25] [--denoise 0.1,0.05] [--despike 16,0.35] [--dequantise 32,1.5]
 """
 import argparse
 import hashlib
@@ -22,6 +22,8 @@ def main():
     ap.add_argument('--split-depth', type=float, help='cut touching objects apart (agent/adapters/split.ts); 0 = never')
     ap.add_argument('--denoise', metavar='ABOVE,TARGET',
                     help='smooth frames whose noise is above ABOVE down to TARGET (agent/adapters/denoise.ts)')
+    ap.add_argument('--dequantise', metavar='LEVELS,SIGMA',
+                    help='smooth posterised frames (at most LEVELS gray levels between the normalisation percentiles) by a Gaussian of SIGMA px (agent/adapters/dequantise.ts)')
     ap.add_argument('--despike', metavar='K,F',
                     help='first replace spikes standing more than K noise sigmas and F of the input range above 7 of their 8 neighbours (agent/adapters/despike.ts)')
     a = ap.parse_args()
@@ -34,6 +36,8 @@ def main():
         post['denoise'] = a.denoise
     if a.despike is not None:
         post['despike'] = a.despike
+    if a.dequantise is not None:
+        post['dequantise'] = a.dequantise
     values = {f'temguard.{k}': str(v) for k, v in post.items()}
     for e in proto.metadata_props:
         if e.key in values:
