@@ -145,8 +145,21 @@ def real_noise(x, rng, sigma_max):
     return np.clip(x + n * rng.uniform(0, sigma_max), 0, 1).astype(np.float32)
 
 
+def level_jitter(x, rng, gain, shift):
+    """A new linear intensity scaling of a crop: gain log-uniform in `gain`, its mean moved by up to
+    `shift`, clipped to [0,1]. A real frame is scaled by its own percentiles as a whole, so a dark or
+    low-contrast region of it reaches the network with less contrast and clipped rims; a simulated
+    512^2 image never does (docs/detector, "Local normalisation"). The noise and clutter scale with
+    the cavities, so the simulator's SNR-based labels stay right; only the clipping loses detail."""
+    if gain[0] == gain[1] == 1.0 and shift == 0.0:
+        return x
+    g = float(np.exp(rng.uniform(np.log(gain[0]), np.log(gain[1]))))
+    m = float(x.mean())
+    return np.clip((x - m) * g + m + rng.uniform(-shift, shift), 0, 1).astype(np.float32)
+
+
 def sample_batch(items, batch, crop, rng, strong=False, scale=(1.0, 1.0), pseudo=None, pseudo_frac=0.0,
-                 pseudo_scale=(1.0, 1.0), background_share=0.0, noise_on_real=0.0):
+                 pseudo_scale=(1.0, 1.0), background_share=0.0, noise_on_real=0.0, jitter=((1.0, 1.0), 0.0)):
     """Simulated crops (augmented as before) and, when pseudo is given, round(batch * pseudo_frac)
     real crops (rescaled, rot90/flip/gamma, no synthetic degradation: they are real already),
     a background_share of them from the cavity-free real backgrounds, which get real_noise up to
@@ -169,6 +182,7 @@ def sample_batch(items, batch, crop, rng, strong=False, scale=(1.0, 1.0), pseudo
             wt = np.ones_like(y)
             if strong:
                 x = degrade(x, rng)
+        x = level_jitter(x, rng, *jitter)  # real crops too: a real background stays all background
         k = rng.integers(4)
         x, y, wt = np.rot90(x, k), np.rot90(y, k), np.rot90(wt, k)
         if rng.random() < 0.5:
@@ -279,6 +293,10 @@ def main():
                     help='white (or slightly blurred) noise up to this std on the real background crops (real_noise)')
     ap.add_argument('--pseudo-scale', type=float, nargs=2, default=[0.7, 1.4], metavar=('LO', 'HI'),
                     help='real crops rescaled by a factor log-uniform in [LO, HI]')
+    ap.add_argument('--level-gain', type=float, nargs=2, default=[1.0, 1.0], metavar=('LO', 'HI'),
+                    help='every crop re-scaled in contrast by a gain log-uniform in [LO, HI] (level_jitter)')
+    ap.add_argument('--level-shift', type=float, default=0.0, metavar='D',
+                    help='and their mean moved by up to +-D (level_jitter)')
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
@@ -314,7 +332,7 @@ def main():
         if a.freeze_bn:
             freeze_batchnorm(model)
         x, y, wt = sample_batch(train, a.batch, a.crop, rng, a.aug == 'strong', tuple(a.scale), pseudo, a.pseudo_frac,
-                                tuple(a.pseudo_scale), a.background_share, a.real_noise)
+                                tuple(a.pseudo_scale), a.background_share, a.real_noise, (tuple(a.level_gain), a.level_shift))
         loss = loss_fn(model.logits(x), y, wt)
         opt.zero_grad()
         loss.backward()
@@ -365,7 +383,8 @@ def main():
             'steps': step, 'init': a.init, 'init_onnx': init_sha, 'freeze_bn': a.freeze_bn, 'crop': a.crop, 'batch': a.batch, 'lr': a.lr, 'seed': a.seed,
             'loss': 'BCE + soft Dice', 'target': 'union of instance outlines minus pixels two instances (grown 1 px) share',
             'augmentation': 'random crop, rot90, flip, gamma exp(N(0,0.2))' + (
-                f'; rescale {a.scale[0]:g}-{a.scale[1]:g}x, low-frequency background up to 0.25, blur p=0.3, noise sigma U(0,0.08)' if a.aug == 'strong' else ''),
+                f'; rescale {a.scale[0]:g}-{a.scale[1]:g}x, low-frequency background up to 0.25, blur p=0.3, noise sigma U(0,0.08)' if a.aug == 'strong' else '') + (
+                f'; level jitter: gain {a.level_gain[0]:g}-{a.level_gain[1]:g} log-uniform, mean shift +-{a.level_shift:g}, clipped' if a.level_gain != [1.0, 1.0] or a.level_shift else ''),
             'wall_seconds': round(train_s), 'threads': a.threads, 'torch': torch.__version__,
             'pseudo_labels': None if not pseudo else {
                 'recipe': 'models/recipes/detector/pseudo_labels.py (infer, then label)',
