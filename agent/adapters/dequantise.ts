@@ -3,8 +3,8 @@
  * whole contrast range (800H-H01-1 0007: 5 between its percentiles 1 and 99), from an export
  * through a coarse display table or a low-dose counting camera. Every level is a flat plateau
  * with a step at its edge, and the bundled U-Net, trained on continuous-tone images, calls the
- * small plateaus 10-40 px cavities (0007: most of its 98 detections). A Gaussian of about 1.5 px
- * turns the steps back into slopes; detail finer than that was lost to the quantisation anyway.
+ * small plateaus 10-40 px cavities (0007: most of its 98 detections). A Gaussian of 1 px (the
+ * bundled model's value) turns the steps back into slopes; 1.5 px also took a 50 px ring cavity.
  * No simulated frame and no other real frame we hold has fewer than 45 levels there. The blur
  * itself is denoise.ts's. Set per model by metadata temguard.dequantise "LEVELS,SIGMA" (off
  * when absent).
