@@ -16,6 +16,18 @@ const CLUSTER = 8;
 /** Heywood circularity (features.ts) up to which a finer instance counts as a round object of its own; the arcs a large void's rim breaks into at full scale are far above it. */
 const ROUND = 1.3;
 
+/**
+ * Touching objects that a coarse level merged: at least two finer instances, each round to within
+ * PART_ROUND (a disc ~1.01-1.05, a square 1.13; a pixel half disc, what one void cut in two gives,
+ * 1.16-1.20), each at least PART_SHARE of the coarse instance, together covering PART_COVER of it. Seen on the
+ * real 666² set: pairs of 50-80 px faceted voids found one by one at full or half scale came out
+ * as one box at quarter scale; a void that the half level cut at a false neck covered 0.76 of its
+ * quarter-scale whole and stays whole (00085).
+ */
+const PART_ROUND = 1.15;
+const PART_SHARE = 0.25;
+const PART_COVER = 0.85;
+
 /** A finer instance with at least this share of its pixels inside a coarse one is the same object or a fragment of it. */
 const INSIDE = 0.5;
 
@@ -101,11 +113,18 @@ export function largeForLevel(d: Detection, factor: number, objectHi: number): b
  */
 export interface LevelDetections { factor: number; detections: Detection[] }
 
+/** Whether the finer instances `inside` a coarse one are whole touching objects (PART_*), not its fragments. */
+function touchingObjects(inside: { d: Detection; area: number }[], coarse: Detection, area: number): boolean {
+  const parts = inside.filter((m) => m.area >= PART_SHARE * area && circularityOf(m.d) <= PART_ROUND);
+  return parts.length >= 2 && parts.reduce((s, m) => s + overlap(m.d, coarse), 0) >= PART_COVER * area;
+}
+
 /**
  * One instance per object across levels, finest first. A coarse level's object replaces the
  * finer instances lying inside it when they are fragments of it (one of them is under 60 % of its area) or were themselves too large for their level; it is
  * dropped instead when it holds CLUSTER or more round finer instances (a cluster of small
- * cavities that merges into one blob at low resolution), or when the finer instance already
+ * cavities that merges into one blob at low resolution) or is the union of touching objects found
+ * whole below it (touchingObjects), or when the finer instance already
  * is the same object at full detail.
  */
 export function mergeLevels(levels: LevelDetections[], objectHi: number): Detection[] {
@@ -118,6 +137,7 @@ export function mergeLevels(levels: LevelDetections[], objectHi: number): Detect
       const area = areaOf(d);
       const inside = merged.filter((m) => overlap(m.d, d) >= INSIDE * m.area);
       if (inside.filter((m) => circularityOf(m.d) <= ROUND).length >= CLUSTER) continue;
+      if (touchingObjects(inside, d, area)) continue;
       const replaces = inside.length > 0 && inside.some((m) => m.area < 0.6 * area || diameter(m.area) / m.factor > objectHi);
       if (inside.length > 0 && !replaces) continue;
       if (replaces) { const gone = new Set(inside); merged = merged.filter((m) => !gone.has(m)); }

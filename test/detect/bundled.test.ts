@@ -171,3 +171,16 @@ withNoisy('X-ray hits and hot pixels are removed first: none is taken for a cavi
   t.true(spikes.length >= 30);
   t.true(onSpike.length <= 1, `${onSpike.length} detections on a spike`);
 });
+
+withNoisy('touching faceted voids found one by one at finer scale stay apart at the coarse levels', async (t) => {
+  // 00048.png (666²): two touching ~60 px voids at x 96-214, y 88-176. The half-scale
+  // level finds them one by one; the quarter-scale level sees one blob, which used to replace them
+  // (scales.ts, touchingObjects; docs/detector/README.md).
+  const d = await createDetector({ ...detectorOptions(loadConfig()), providers: ['cpu'], warmup: false }, silentLogger);
+  const r = await d.detect(await frameFromFile(join(UNLABELLED, '00048.png'))).finally(() => d.close());
+  const within = (b: Box): boolean => b[0] >= 90 && b[1] >= 82 && b[2] <= 220 && b[3] <= 182;
+  const pair = r.detections.filter((x) => within(x.box));
+  t.log(pair.map((x) => x.box.join(',')).join(' '));
+  t.is(pair.length, 2);
+  t.true(pair.every((x) => (x.box[2] - x.box[0]) >= 50 && (x.box[3] - x.box[1]) >= 50), 'each void whole');
+});

@@ -80,6 +80,26 @@ const det = (x1: number, y1: number, x2: number, y2: number, score = 0.9): Detec
   return { box: [x1, y1, x2, y2], score, label: 0, mask: { x0: x1, y0: y1, width: w, height: h, data: new Uint8Array(w * h).fill(1) } };
 };
 
+const halfDisc = (cx: number, cy: number, r: number, top: boolean): Detection => {
+  const y1 = top ? cy - r : cy, h = r, w = 2 * r;
+  const data = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if ((x - r + 0.5) ** 2 + (y1 + y - cy + 0.5) ** 2 <= r * r) data[y * w + x] = 1;
+  return { box: [cx - r, y1, cx + r, y1 + h], score: 0.9, label: 0, mask: { x0: cx - r, y0: y1, width: w, height: h, data } };
+};
+
+test('merging levels: touching objects found one by one below stay apart; the two halves of one void do not', (t) => {
+  const pair = [det(100, 100, 160, 160), det(160, 104, 216, 160)]; // two touching 60 px square voids at level 1
+  const joined = det(98, 98, 218, 162); // the pair as one blob at level 4
+  t.deepEqual(mergeLevels([{ factor: 1, detections: pair }, { factor: 4, detections: [joined] }], 64).map((d) => d.box), pair.map((d) => d.box));
+
+  const halves = [halfDisc(300, 300, 40, true), halfDisc(300, 300, 40, false)]; // one 80 px void cut along its diameter
+  const whole = det(260, 260, 340, 340);
+  t.deepEqual(mergeLevels([{ factor: 1, detections: halves }, { factor: 4, detections: [whole] }], 64).map((d) => d.box), [[260, 260, 340, 340]]);
+
+  const halfScale = [det(500, 500, 560, 560), det(560, 500, 620, 560)]; // a pair found at level 2, joined at level 4
+  t.is(mergeLevels([{ factor: 1, detections: [] }, { factor: 2, detections: halfScale }, { factor: 4, detections: [det(498, 498, 622, 562)] }], 64).length, 2);
+});
+
 test('pyramid levels follow the largest object and stop at small frames', (t) => {
   t.is(pyramidLevels(4096, 4096, 64, 64), 1);
   t.is(pyramidLevels(4096, 4096, 64, 400), 4); // 64 * 2^3 = 512 >= 400
