@@ -10,8 +10,15 @@ import { areaOf, circularityOf } from './features.js';
 /** The coarsest level keeps at least this many pixels along its shorter side. */
 const MIN_LEVEL_SIDE = 96;
 
-/** A coarse instance that holds this many round finer ones is a cluster of small objects, not one large one. */
+/**
+ * A coarse instance that holds this many round finer ones, covering at least CLUSTER_COVER of it,
+ * is a cluster of small objects, not one large one. The cover tells the two apart where the count
+ * does not: the 16 small cavities of a simulated real-background frame that merged at 1/8 scale
+ * cover 0.29 of their blob; the 14 compact pieces the full scale cut a 200 px faceted void's rim
+ * into (real 00216) cover 0.10 of the void, which was dropped as a "cluster" and left in pieces.
+ */
 const CLUSTER = 8;
+const CLUSTER_COVER = 0.2;
 
 /** Heywood circularity (features.ts) up to which a finer instance counts as a round object of its own; the arcs a large void's rim breaks into at full scale are far above it. */
 const ROUND = 1.3;
@@ -113,6 +120,12 @@ export function largeForLevel(d: Detection, factor: number, objectHi: number): b
  */
 export interface LevelDetections { factor: number; detections: Detection[] }
 
+/** Whether the finer instances `inside` a coarse one are a cluster of small objects (CLUSTER, CLUSTER_COVER). */
+function isCluster(inside: { d: Detection; area: number }[], coarse: Detection, area: number): boolean {
+  const round = inside.filter((m) => circularityOf(m.d) <= ROUND);
+  return round.length >= CLUSTER && round.reduce((s, m) => s + overlap(m.d, coarse), 0) >= CLUSTER_COVER * area;
+}
+
 /** Whether the finer instances `inside` a coarse one are whole touching objects (PART_*), not its fragments. */
 function touchingObjects(inside: { d: Detection; area: number }[], coarse: Detection, area: number): boolean {
   const parts = inside.filter((m) => m.area >= PART_SHARE * area && circularityOf(m.d) <= PART_ROUND);
@@ -122,8 +135,8 @@ function touchingObjects(inside: { d: Detection; area: number }[], coarse: Detec
 /**
  * One instance per object across levels, finest first. A coarse level's object replaces the
  * finer instances lying inside it when they are fragments of it (one of them is under 60 % of its area) or were themselves too large for their level; it is
- * dropped instead when it holds CLUSTER or more round finer instances (a cluster of small
- * cavities that merges into one blob at low resolution) or is the union of touching objects found
+ * dropped instead when it holds CLUSTER or more round finer instances that fill a good part of it
+ * (a cluster of small cavities that merges into one blob at low resolution: isCluster) or is the union of touching objects found
  * whole below it (touchingObjects), or when the finer instance already
  * is the same object at full detail.
  */
@@ -136,7 +149,7 @@ export function mergeLevels(levels: LevelDetections[], objectHi: number): Detect
     for (const d of detections) {
       const area = areaOf(d);
       const inside = merged.filter((m) => overlap(m.d, d) >= INSIDE * m.area);
-      if (inside.filter((m) => circularityOf(m.d) <= ROUND).length >= CLUSTER) continue;
+      if (isCluster(inside, d, area)) continue;
       if (touchingObjects(inside, d, area)) continue;
       const replaces = inside.length > 0 && inside.some((m) => m.area < 0.6 * area || diameter(m.area) / m.factor > objectHi);
       if (inside.length > 0 && !replaces) continue;

@@ -115,12 +115,18 @@ test('merging levels: a large object found whole at a coarse level replaces its 
   t.deepEqual(merged.map((d) => d.box), [[10, 10, 20, 20], [96, 96, 400, 400]]);
 
   const bubbles = Array.from({ length: 10 }, (_, i) => det(500 + 20 * i, 500, 510 + 20 * i, 510));
-  const blob = det(495, 480, 700, 530); // the cluster merged at level 1
+  const blob = det(495, 495, 700, 515); // the cluster merged at level 1: the bubbles fill a quarter of it
   const kept = mergeLevels([{ factor: 1, detections: bubbles }, { factor: 2, detections: [blob] }], 64);
   t.is(kept.length, 10, 'the bubbles stay, the blob goes');
 
   const arcs = Array.from({ length: 9 }, (_, i) => det(110, 110 + 30 * i, 170, 113 + 30 * i)); // thin rim pieces, not round objects
   t.deepEqual(mergeLevels([{ factor: 1, detections: arcs }, { factor: 4, detections: [whole] }], 64).map((d) => d.box), [[96, 96, 400, 400]], 'nine arcs of a rim do not make it a cluster');
+
+  const pieces = Array.from({ length: 12 }, (_, i) => { // compact pieces of a 300 px void's rim: round, but a tenth of it
+    const a = (2 * Math.PI * i) / 12, x = Math.round(248 + 140 * Math.cos(a)), y = Math.round(248 + 140 * Math.sin(a));
+    return det(x - 12, y - 12, x + 12, y + 12);
+  });
+  t.deepEqual(mergeLevels([{ factor: 1, detections: pieces }, { factor: 4, detections: [whole] }], 64).map((d) => d.box), [[96, 96, 400, 400]], 'twelve round pieces along a rim do not make it a cluster');
 
   const same = det(600, 600, 656, 656); // a 56 px cavity, in range at full scale and found again at level 1
   t.deepEqual(mergeLevels([{ factor: 1, detections: [same] }, { factor: 2, detections: [det(598, 598, 662, 662)] }], 64).map((d) => d.box), [[600, 600, 656, 656]]);
