@@ -75,6 +75,12 @@ export interface VoidParams {
   /** Below this diameter (nm) a void is a sphere (surface energy beats facet anisotropy). */
   sphereBelowNm: number;
   facets: FacetParams;
+  /**
+   * How far (in diameters) a void's centre keeps inside the frame edge; unset: -0.5, anywhere a
+   * part of it shows. A void with less than half its area inside gets no label (labels.ts), so a
+   * few large voids near the edge would be unlabelled objects in a frame that has little else.
+   */
+  edgeMargin?: number;
 }
 
 export interface DistractorParams {
@@ -147,11 +153,12 @@ export function placeVoids(rng: Rng, fieldPx: number, pixelNm: number, thickness
   const inner: number[] = [];
   for (let attempt = 0; attempt < 20 * p.maxCount && out.length < p.maxCount && (out.length < p.largest || area < target); attempt++) {
     const dPx = out.length < p.largest ? (p.maxPx / 2.5) * 2.5 ** rng.next() : powerLaw(rng, p.minPx, p.maxPx, p.slope);
+    const m = -(p.edgeMargin ?? -0.5);
     const aNm = (dPx * pixelNm) / 2;
     const body = 2 * aNm < p.sphereBelowNm ? sphereBody(aNm) : drawPolyhedron(rng, p.facets, o, aNm);
     const zLo = Math.min(aNm, thicknessNm / 2), zHi = Math.max(thicknessNm - aNm, thicknessNm / 2);
     const c: Cavity = {
-      cx: rng.uniform(-dPx / 2, fieldPx + dPx / 2), cy: rng.uniform(-dPx / 2, fieldPx + dPx / 2),
+      cx: rng.uniform(-m * dPx, fieldPx + m * dPx), cy: rng.uniform(-m * dPx, fieldPx + m * dPx),
       depthNm: rng.uniform(zLo, zHi), radiusNm: aNm, faceted: body.normals.length > 0, sides: 0, angle: 0, body,
     };
     if (voidCollides(c, aNm, out, inner, pixelNm) || collides(c, existing, pixelNm)) continue;

@@ -10,7 +10,7 @@ import { defaultBackgroundDir } from '../../agent/sim/realbg.js';
 const RENDERABLE = PRESET_NAMES.filter((n) => n !== 'real-background' || existsSync(defaultBackgroundDir()));
 
 test('the presets the interface promises exist; --focus picks the steel preset', (t) => {
-  for (const name of ['steel-under', 'steel-over', 'he-bubbles', 'he-bubbles-over', 'steel-faceted', 'steel-faint', 'real-background', 'fe-insitu', 'ood-empty', 'ood-defocus', 'ood-lowdose', 'ood-texture']) t.true(PRESET_NAMES.includes(name), name);
+  for (const name of ['steel-under', 'steel-over', 'he-bubbles', 'he-bubbles-over', 'steel-faceted', 'sparse-faceted', 'steel-faint', 'real-background', 'fe-insitu', 'ood-empty', 'ood-defocus', 'ood-lowdose', 'ood-texture']) t.true(PRESET_NAMES.includes(name), name);
   t.is(presetFor(undefined, 'over'), 'steel-over');
   t.is(presetFor(undefined, 'under'), 'steel-under');
   t.is(presetFor('he-bubbles', 'over'), 'he-bubbles');
@@ -66,4 +66,16 @@ test('steel-faceted: both focus signs, faceted voids from a few px to hundreds o
   }
   t.deepEqual([...signs].sort(), [-1, 1]);
   t.true(largest >= 300 && smallest <= 3, `${smallest}..${largest} px`);
+});
+
+test('sparse-faceted: at most eight voids per frame, none small', (t) => {
+  const counts: number[] = [];
+  let smallest = Infinity;
+  for (let s = 0; s < 8; s++) {
+    const r = render(params('sparse-faceted', 700 + s, 256), 700 + s);
+    counts.push(r.labels.length);
+    for (const l of r.labels) smallest = Math.min(smallest, Math.max(l.bbox[2], l.bbox[3]));
+  }
+  t.true(counts.every((n) => n <= 8) && counts.filter((n) => n >= 1).length >= 6, counts.join(',')); // a void may fall off a small frame
+  t.true(smallest >= 10, `smallest void ${smallest.toFixed(1)} px`);
 });

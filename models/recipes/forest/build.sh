@@ -24,10 +24,10 @@ PROVIDERS=${PROVIDERS:-cpu}
 REPEATS=${REPEATS:-10}
 MODEL_OUT=${MODEL_OUT:-models/forest-default.json}
 DOCS=${DOCS:-docs/forest}
-IN_PRESETS="steel-under steel-over he-bubbles he-bubbles-over fe-insitu steel-faceted steel-faint real-background"
+IN_PRESETS="steel-under steel-over he-bubbles he-bubbles-over fe-insitu steel-faceted steel-faint real-background sparse-faceted"
 OOD_PRESETS="ood-empty ood-defocus ood-lowdose ood-texture"
 # Seed order: a set's seed is fixed by its place here (new presets at the end keep the others').
-SEED_ORDER="steel-under steel-over he-bubbles fe-insitu ood-empty ood-defocus ood-lowdose ood-texture he-bubbles-over steel-faceted steel-faint real-background"
+SEED_ORDER="steel-under steel-over he-bubbles fe-insitu ood-empty ood-defocus ood-lowdose ood-texture he-bubbles-over steel-faceted steel-faint real-background sparse-faceted"
 TG="npx tsx agent/cli.ts"
 mkdir -p "$WORK" "$DOCS"
 start=$(date +%s)
