@@ -217,11 +217,11 @@ function sparseFaceted(rng: Rng, size: number): SimParams {
   const p = steelFaceted(rng, size);
   p.preset = 'sparse-faceted';
   const v = p.cavities.voids!;
+  v.maxPx = Math.min(v.maxPx, 0.5 * size);
   v.minPx = Math.min(v.maxPx / 2, logUniform(rng, 20, 50));
   v.largest = 1 + rng.int(2);
   v.maxCount = 1 + rng.int(8);
   v.coverage = rng.uniform(0.02, 0.2);
-  v.maxPx = Math.min(v.maxPx, 0.5 * size);
   v.edgeMargin = 0.3;
   // Bright as in those frames: steel-faceted lengthens the absorption length with the largest
   // void so that it stays within ~3x the matrix; these few voids are what the frame is of.

@@ -151,14 +151,14 @@ export function placeVoids(rng: Rng, fieldPx: number, pixelNm: number, thickness
   const target = p.coverage * fieldPx * fieldPx;
   let area = 0;
   const inner: number[] = [];
+  const margin = p.edgeMargin ?? -0.5;
   for (let attempt = 0; attempt < 20 * p.maxCount && out.length < p.maxCount && (out.length < p.largest || area < target); attempt++) {
     const dPx = out.length < p.largest ? (p.maxPx / 2.5) * 2.5 ** rng.next() : powerLaw(rng, p.minPx, p.maxPx, p.slope);
-    const m = -(p.edgeMargin ?? -0.5);
     const aNm = (dPx * pixelNm) / 2;
     const body = 2 * aNm < p.sphereBelowNm ? sphereBody(aNm) : drawPolyhedron(rng, p.facets, o, aNm);
     const zLo = Math.min(aNm, thicknessNm / 2), zHi = Math.max(thicknessNm - aNm, thicknessNm / 2);
     const c: Cavity = {
-      cx: rng.uniform(-m * dPx, fieldPx + m * dPx), cy: rng.uniform(-m * dPx, fieldPx + m * dPx),
+      cx: rng.uniform(margin * dPx, fieldPx - margin * dPx), cy: rng.uniform(margin * dPx, fieldPx - margin * dPx),
       depthNm: rng.uniform(zLo, zHi), radiusNm: aNm, faceted: body.normals.length > 0, sides: 0, angle: 0, body,
     };
     if (voidCollides(c, aNm, out, inner, pixelNm) || collides(c, existing, pixelNm)) continue;
