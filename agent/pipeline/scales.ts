@@ -25,11 +25,11 @@ const ROUND = 1.3;
 
 /**
  * Touching objects that a coarse level merged: at least two finer instances, each round to within
- * PART_ROUND (a disc ~1.01-1.05, a square 1.13; a pixel half disc, what one void cut in two gives,
- * 1.16-1.20), each at least PART_SHARE of the coarse instance, together covering PART_COVER of it. Seen on the
- * real 666² set: pairs of 50-80 px faceted voids found one by one at full or half scale came out
- * as one box at quarter scale; a void that the half level cut at a false neck covered 0.76 of its
- * quarter-scale whole and stays whole (00085).
+ * PART_ROUND (a disc ~1.01-1.05, a square 1.13; a pixel half disc, what one void cut in two
+ * gives, 1.16-1.20), each at least PART_SHARE of the coarse instance, together covering
+ * PART_COVER of it. Seen on the real 666² set: pairs of 50-80 px faceted voids found one by one
+ * at full or half scale came out as one box at quarter scale; a void that the half level cut at
+ * a false neck covered 0.76 of its quarter-scale whole and stays whole (00085).
  */
 const PART_ROUND = 1.15;
 const PART_SHARE = 0.25;
@@ -134,11 +134,11 @@ function touchingObjects(inside: { d: Detection; area: number }[], coarse: Detec
 
 /**
  * One instance per object across levels, finest first. A coarse level's object replaces the
- * finer instances lying inside it when they are fragments of it (one of them is under 60 % of its area) or were themselves too large for their level; it is
- * dropped instead when it holds CLUSTER or more round finer instances that fill a good part of it
- * (a cluster of small cavities that merges into one blob at low resolution: isCluster) or is the union of touching objects found
- * whole below it (touchingObjects), or when the finer instance already
- * is the same object at full detail.
+ * finer instances lying inside it when they are fragments of it (one of them is under 60 % of
+ * its area) or were themselves too large for their level. It is dropped instead when those finer
+ * instances are a cluster of small cavities that merges into one blob at low resolution
+ * (isCluster), or touching objects found whole below it (touchingObjects), or when the finer
+ * instance already is the same object at full detail.
  */
 export function mergeLevels(levels: LevelDetections[], objectHi: number): Detection[] {
   const [finest, ...coarser] = [...levels].sort((a, b) => a.factor - b.factor);
