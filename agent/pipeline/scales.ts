@@ -120,16 +120,22 @@ export function largeForLevel(d: Detection, factor: number, objectHi: number): b
  */
 export interface LevelDetections { factor: number; detections: Detection[] }
 
-/** Whether the finer instances `inside` a coarse one are a cluster of small objects (CLUSTER, CLUSTER_COVER). */
-function isCluster(inside: { d: Detection; area: number }[], coarse: Detection, area: number): boolean {
-  const round = inside.filter((m) => circularityOf(m.d) <= ROUND);
-  return round.length >= CLUSTER && round.reduce((s, m) => s + overlap(m.d, coarse), 0) >= CLUSTER_COVER * area;
+/** An instance already placed, at the level it came from. */
+interface Placed { d: Detection; factor: number; area: number }
+
+/** A finer instance inside a coarse one, with the pixels they share and its circularity, each measured once. */
+interface Inside { m: Placed; shared: number; circ: number }
+
+/** Whether the finer instances inside a coarse one of `area` pixels are a cluster of small objects (CLUSTER, CLUSTER_COVER). */
+function isCluster(inside: Inside[], area: number): boolean {
+  const round = inside.filter((i) => i.circ <= ROUND);
+  return round.length >= CLUSTER && round.reduce((s, i) => s + i.shared, 0) >= CLUSTER_COVER * area;
 }
 
-/** Whether the finer instances `inside` a coarse one are whole touching objects (PART_*), not its fragments. */
-function touchingObjects(inside: { d: Detection; area: number }[], coarse: Detection, area: number): boolean {
-  const parts = inside.filter((m) => m.area >= PART_SHARE * area && circularityOf(m.d) <= PART_ROUND);
-  return parts.length >= 2 && parts.reduce((s, m) => s + overlap(m.d, coarse), 0) >= PART_COVER * area;
+/** Whether the finer instances inside a coarse one of `area` pixels are whole touching objects (PART_*), not its fragments. */
+function touchingObjects(inside: Inside[], area: number): boolean {
+  const parts = inside.filter((i) => i.m.area >= PART_SHARE * area && i.circ <= PART_ROUND);
+  return parts.length >= 2 && parts.reduce((s, i) => s + i.shared, 0) >= PART_COVER * area;
 }
 
 /**
@@ -143,17 +149,20 @@ function touchingObjects(inside: { d: Detection; area: number }[], coarse: Detec
 export function mergeLevels(levels: LevelDetections[], objectHi: number): Detection[] {
   const [finest, ...coarser] = [...levels].sort((a, b) => a.factor - b.factor);
   if (!finest) return [];
-  let merged = finest.detections.map((d) => ({ d, factor: finest.factor, area: areaOf(d) }));
+  let merged: Placed[] = finest.detections.map((d) => ({ d, factor: finest.factor, area: areaOf(d) }));
   for (const { factor, detections } of coarser) {
-    const added: typeof merged = [];
+    const added: Placed[] = [];
     for (const d of detections) {
       const area = areaOf(d);
-      const inside = merged.filter((m) => overlap(m.d, d) >= INSIDE * m.area);
-      if (isCluster(inside, d, area)) continue;
-      if (touchingObjects(inside, d, area)) continue;
-      const replaces = inside.length > 0 && inside.some((m) => m.area < 0.6 * area || diameter(m.area) / m.factor > objectHi);
+      const inside: Inside[] = [];
+      for (const m of merged) {
+        const shared = overlap(m.d, d);
+        if (shared >= INSIDE * m.area) inside.push({ m, shared, circ: circularityOf(m.d) });
+      }
+      if (isCluster(inside, area) || touchingObjects(inside, area)) continue;
+      const replaces = inside.some(({ m }) => m.area < 0.6 * area || diameter(m.area) / m.factor > objectHi);
       if (inside.length > 0 && !replaces) continue;
-      if (replaces) { const gone = new Set(inside); merged = merged.filter((m) => !gone.has(m)); }
+      if (replaces) { const gone = new Set(inside.map((i) => i.m)); merged = merged.filter((m) => !gone.has(m)); }
       added.push({ d, factor, area });
     }
     merged.push(...added);

@@ -10,8 +10,9 @@ const DATA = join(PACKAGE_ROOT, '..', 'shared', 'data');
 const realTest = existsSync(join(DATA, 'tem-unlabelled')) && existsSync(join(DATA, 'tem')) ? test : test.skip;
 
 // Real 666² frames of a few large voids. By eye the detector outlines every void in them whole,
-// besides one or two slivers or dots (00334: one void, 00085: four, 00153: one). The forest trained without sparse-faceted
-// frames took so few detections for a failure and predicted 0.09, 0.06 and 0.03 (docs/forest/README.md).
+// besides one or two slivers or dots (00334: one void, 00085: four, 00153: one). The forest
+// trained without sparse-faceted frames took so few detections for a failure and predicted
+// 0.09, 0.06 and 0.03 (docs/forest/README.md).
 const FRAMES = ['tem/00334.png', 'tem-unlabelled/00085.png', 'tem-unlabelled/00153.png'];
 
 realTest('real frames of a few voids, all found, are not predicted as failures', async (t) => {
