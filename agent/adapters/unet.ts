@@ -15,8 +15,9 @@ import { Tensor } from 'onnxruntime-node';
 import type { Detection, Frame } from '../types.js';
 import type { AdapterFactory, DetectorAdapter, ModelInfo, Prepared } from './adapter.js';
 import { componentsToDetections } from './components.js';
-import { denoiseFrame, parseDenoiseSpec, type DenoiseSpec } from './denoise.js';
-import { despikeFrame, parseDespikeSpec, type DespikeSpec } from './despike.js';
+import { cleanFrame } from './clean.js';
+import { parseDenoiseSpec, type DenoiseSpec } from './denoise.js';
+import { parseDespikeSpec, type DespikeSpec } from './despike.js';
 import { parseDequantiseSpec, type DequantiseSpec } from './dequantise.js';
 import { splitTouching } from './split.js';
 import { ModelError } from './model-error.js';
@@ -71,14 +72,14 @@ export function createUnetAdapter(p: UnetParams): DetectorAdapter {
     preprocess(frame: Frame): Prepared {
       const { offset, gain } = normaliser(frame);
       const scaled = new Float32Array(frame.data.length);
-      const clean = despikeFrame(frame, p.despike, gain > 0 ? 1 / gain : 0, () => new Float32Array(frame.data.length));
-      const seen = denoiseFrame({ ...frame, data: clean.data }, { offset, gain }, p.denoise, () => scaled, p.dequantise);
+      // The smoothed frame may be written into `scaled`: scaleInto maps it in place.
+      const seen = cleanFrame(frame, p, { offset, gain }, (step) => (step === 'denoised' ? scaled : new Float32Array(frame.data.length)));
       scaleInto(seen.data, scaled, offset, gain);
       const pw = padTo(frame.width, p.stride);
       const ph = padTo(frame.height, p.stride);
       const data = edgePad(scaled, frame.width, frame.height, pw, ph);
       const ctx: UnetCtx = { paddedWidth: pw, paddedHeight: ph };
-      return { feeds: { [p.input]: new Tensor('float32', data, [1, 1, ph, pw]) }, ctx, ...(seen.smoothing ? { smoothing: seen.smoothing } : {}), ...(clean.spikes !== undefined ? { spikes: clean.spikes } : {}) };
+      return { feeds: { [p.input]: new Tensor('float32', data, [1, 1, ph, pw]) }, ctx, ...(seen.smoothing ? { smoothing: seen.smoothing } : {}), ...(seen.spikes !== undefined ? { spikes: seen.spikes } : {}) };
     },
     postprocess(outputs, prepared, frame): Detection[] {
       const ctx = prepared.ctx as UnetCtx;

@@ -7,8 +7,8 @@
  * size; a stop request is honoured between windows.
  */
 import { componentsToDetections } from '../adapters/components.js';
-import { denoiseFrame, type Smoothing } from '../adapters/denoise.js';
-import { despikeFrame } from '../adapters/despike.js';
+import { cleanFrame } from '../adapters/clean.js';
+import type { Smoothing } from '../adapters/denoise.js';
 import { splitTouching } from '../adapters/split.js';
 import type { DenseSpec } from '../adapters/adapter.js';
 import type { Detection, Frame } from '../types.js';
@@ -81,9 +81,8 @@ export async function detectDense(frame: Frame, spec: DenseSpec, run: RunWindow,
   const { offset, gain } = spec.normaliser(frame);
   r.levels = pyramidLevels(frame.width, frame.height, spec.objectPx[1], opts.maxObjectPx);
   const pool = opts.pool ?? new BufferPool();
-  const clean = despikeFrame(frame, spec.despike, gain > 0 ? 1 / gain : 0, () => pool.take('despiked', frame.width * frame.height));
-  if (clean.spikes !== undefined) r.spikes = clean.spikes;
-  const seen = denoiseFrame({ ...frame, data: clean.data }, { offset, gain }, spec.denoise, () => pool.take('denoised', frame.width * frame.height), spec.dequantise);
+  const seen = cleanFrame(frame, spec, { offset, gain }, (step) => pool.take(step, frame.width * frame.height));
+  if (seen.spikes !== undefined) r.spikes = seen.spikes;
   if (seen.smoothing) r.smoothing = seen.smoothing;
   r.preprocessMs += performance.now() - t;
   const levels: LevelDetections[] = [];
