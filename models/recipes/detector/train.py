@@ -17,6 +17,7 @@ import argparse
 import datetime
 import hashlib
 import json
+import math
 import os
 import sys
 import tempfile
@@ -35,13 +36,30 @@ from export_onnx import ADAPTER_METADATA, export  # noqa: E402
 from unet import STRIDE, UNet  # noqa: E402
 
 
-def load_dirs(dirs):
+def load_dirs(dirs, ignore_below=0, ignore_presets=()):
     items = []
     for d in dirs:
         for name, img, boxes, mask, info in load_coco(d):
+            preset = info.get('preset', os.path.basename(d.rstrip('/')))
+            below = ignore_below if preset in ignore_presets else 0
             items.append({'dir': d, 'name': name, 'x': normalise(img), 'mask': mask, 'boxes': boxes,
-                          'preset': info.get('preset', os.path.basename(d.rstrip('/')))})
+                          'ignore': ignore_small(boxes, mask.shape, below), 'preset': preset})
     return items
+
+
+def ignore_small(boxes, shape, below):
+    """Where the loss does not count (True): each labelled cavity under `below` px across and a
+    2 px margin round it, or None. A 2-4 px simulated cavity looks like a 2-4 px noise dot, and
+    training on them taught the model to fire on real noise (docs/detector); ignoring them keeps
+    the larger cavities of the same frames as positives without teaching either way on dots."""
+    if below <= 0:
+        return None
+    h, w = shape
+    ign = np.zeros(shape, bool)
+    for x0, y0, x1, y1 in boxes:
+        if max(x1 - x0, y1 - y0) < below:
+            ign[max(0, int(y0) - 2):min(h, int(math.ceil(y1)) + 2), max(0, int(x0) - 2):min(w, int(math.ceil(x1)) + 2)] = True
+    return ign if ign.any() else None
 
 
 def load_pseudo(pseudo_dir, data_dir):
@@ -112,11 +130,13 @@ def rescaled_crop(it, crop, rng, scale):
     x0 = rng.integers(0, w - win + 1)
     x = it['x'][y0:y0 + win, x0:x0 + win]
     y = it['mask'][y0:y0 + win, x0:x0 + win].astype(np.float32)
+    ign = it.get('ignore')
+    wt = np.ones_like(y) if ign is None else (~ign[y0:y0 + win, x0:x0 + win]).astype(np.float32)
     if win != crop:
-        t = torch.from_numpy(np.stack([x, y]))[None]
+        t = torch.from_numpy(np.stack([x, y, wt]))[None]
         t = F.interpolate(t, size=(crop, crop), mode='bilinear', align_corners=False)[0].numpy()
-        x, y = t[0], (t[1] >= 0.5).astype(np.float32)
-    return x, y
+        x, y, wt = t[0], (t[1] >= 0.5).astype(np.float32), (t[2] >= 0.999).astype(np.float32)
+    return x, y, wt
 
 
 def degrade(x, rng):
@@ -163,7 +183,7 @@ def sample_batch(items, batch, crop, rng, strong=False, scale=(1.0, 1.0), pseudo
     """Simulated crops (augmented as before) and, when pseudo is given, round(batch * pseudo_frac)
     real crops (rescaled, rot90/flip/gamma, no synthetic degradation: they are real already),
     a background_share of them from the cavity-free real backgrounds, which get real_noise up to
-    noise_on_real. Returns x, target, weight (None without pseudo: every pixel counts)."""
+    noise_on_real. Returns x, target, weight (None without pseudo or ignored cavities: every pixel counts)."""
     n_real = int(round(batch * pseudo_frac)) if pseudo else 0
     if pseudo:
         bgs = [it for it in pseudo if it['kind'] == 'background']
@@ -178,8 +198,7 @@ def sample_batch(items, batch, crop, rng, strong=False, scale=(1.0, 1.0), pseudo
                 x = real_noise(x, rng, noise_on_real)
         else:
             it = items[rng.integers(len(items))]
-            x, y = rescaled_crop(it, crop, rng, scale if strong else (1.0, 1.0))
-            wt = np.ones_like(y)
+            x, y, wt = rescaled_crop(it, crop, rng, scale if strong else (1.0, 1.0))
             if strong:
                 x = degrade(x, rng)
         x = level_jitter(x, rng, *jitter)  # real crops too: a real background stays all background
@@ -192,7 +211,8 @@ def sample_batch(items, batch, crop, rng, strong=False, scale=(1.0, 1.0), pseudo
         ys.append(np.ascontiguousarray(y))
         ws.append(np.ascontiguousarray(wt))
     t = lambda a: torch.from_numpy(np.stack(a).astype(np.float32)[:, None])  # noqa: E731
-    return t(xs), t(ys), (t(ws) if pseudo else None)
+    weighted = pseudo or any(it.get('ignore') is not None for it in items)
+    return t(xs), t(ys), (t(ws) if weighted else None)
 
 
 def loss_fn(logits, target, weight=None):
@@ -297,13 +317,16 @@ def main():
                     help='every crop re-scaled in contrast by a gain log-uniform in [LO, HI] (level_jitter)')
     ap.add_argument('--level-shift', type=float, default=0.0, metavar='D',
                     help='and their mean moved by up to +-D (level_jitter)')
+    ap.add_argument('--ignore-below', type=int, default=0, metavar='PX',
+                    help='simulated cavities under PX px across (and 2 px round them) count for nothing in the loss (ignore_small)')
+    ap.add_argument('--ignore-presets', nargs='*', default=[], metavar='PRESET', help='the presets --ignore-below applies to')
     a = ap.parse_args()
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
     t_load = time.time()
-    train = load_dirs(a.train)
+    train = load_dirs(a.train, a.ignore_below, a.ignore_presets)
     print(f'loaded {len(train)} train images in {time.time() - t_load:.0f}s', flush=True)
 
     pseudo_index, pseudo = (load_pseudo(a.pseudo, a.pseudo_data) if a.pseudo else (None, None))
@@ -381,7 +404,8 @@ def main():
             'images_per_preset': {p: sum(1 for it in train if it['preset'] == p) for p in presets},
             'data': [dir_recipe(d) for d in a.train],
             'steps': step, 'init': a.init, 'init_onnx': init_sha, 'freeze_bn': a.freeze_bn, 'crop': a.crop, 'batch': a.batch, 'lr': a.lr, 'seed': a.seed,
-            'loss': 'BCE + soft Dice', 'target': 'union of instance outlines minus pixels two instances (grown 1 px) share',
+            'loss': 'BCE + soft Dice', 'target': 'union of instance outlines minus pixels two instances (grown 1 px) share' + (
+                f'; cavities under {a.ignore_below} px across (box, + 2 px) ignored in the loss in {", ".join(a.ignore_presets)}' if a.ignore_below else ''),
             'augmentation': 'random crop, rot90, flip, gamma exp(N(0,0.2))' + (
                 f'; rescale {a.scale[0]:g}-{a.scale[1]:g}x, low-frequency background up to 0.25, blur p=0.3, noise sigma U(0,0.08)' if a.aug == 'strong' else '') + (
                 f'; level jitter: gain {a.level_gain[0]:g}-{a.level_gain[1]:g} log-uniform, mean shift +-{a.level_shift:g}, clipped' if a.level_gain != [1.0, 1.0] or a.level_shift else ''),
