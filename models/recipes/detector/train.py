@@ -321,12 +321,17 @@ def main():
                     help='simulated cavities under PX px across (and 2 px round them) count for nothing in the loss (ignore_small)')
     ap.add_argument('--ignore-presets', nargs='*', default=[], metavar='PRESET', help='the presets --ignore-below applies to')
     a = ap.parse_args()
+    if a.ignore_below and not a.ignore_presets:
+        ap.error('--ignore-below needs --ignore-presets: the presets whose small cavities are ignored')
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
     t_load = time.time()
     train = load_dirs(a.train, a.ignore_below, a.ignore_presets)
+    unknown = sorted(set(a.ignore_presets) - {it['preset'] for it in train})
+    if unknown:
+        ap.error(f'--ignore-presets {", ".join(unknown)}: no such preset in --train')
     print(f'loaded {len(train)} train images in {time.time() - t_load:.0f}s', flush=True)
 
     pseudo_index, pseudo = (load_pseudo(a.pseudo, a.pseudo_data) if a.pseudo else (None, None))
