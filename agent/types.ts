@@ -30,6 +30,8 @@ export interface Frame {
   pixelSize: PixelSize | null;
   /** e.g. "png", "jpeg", "tiff", "dm3", "dm4", "mrc". */
   format: string;
+  /** Files stored in colour: the share of pixels that are coloured, not grey (formats/pixels.ts). */
+  colourShare?: number;
 }
 
 /** Axis-aligned box in image pixels: x1,y1 inclusive top-left, x2,y2 exclusive bottom-right. */
@@ -76,5 +78,5 @@ export interface Prediction {
   /** Calibrated interval on f1 where the model carries one (conformal), else absent. */
   interval?: { lo: number; hi: number; level: number };
   /** Applicability domain (pipeline/domain.ts) where the model carries a reference. */
-  in_domain?: { in_domain: boolean; distance: number; percentile: number; image?: { in_domain: boolean; distance: number; percentile: number } };
+  in_domain?: { in_domain: boolean; distance: number; percentile: number; image?: { in_domain: boolean; distance: number; percentile: number; colour_share?: number } };
 }

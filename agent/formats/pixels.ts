@@ -16,7 +16,19 @@ export interface Pixels {
   min: number;
   max: number;
   mean: number;
+  /** Colour files only: the share of pixels whose channels differ by more than COLOUR_SPREAD of full scale. */
+  colourShare?: number;
 }
+
+/**
+ * A channel spread above 1/16 of full scale is colour, not JPEG chroma noise on a grey frame
+ * saved as RGB (the real micrographs in ../shared/data reach at most 0.5 % of such pixels, from
+ * coloured scale bars; photographs 8-99 %).
+ */
+export const COLOUR_SPREAD = 1 / 16;
+
+/** Full scale of the integer sample types whose colour spread can be judged (others: none). */
+const FULL_SCALE: Partial<Record<PixelType, number>> = { uint8: 255, uint16: 65535 };
 
 type NumericArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 
@@ -208,17 +220,23 @@ function finiteStats(data: Float32Array, acc: Acc): void {
 /**
  * Grey by luminance from interleaved colour samples (ITU-R BT.601 weights, the same as
  * PIL's convert('L') without its rounding): TEM images saved as RGB have R=G=B, which this
- * maps back to the same value exactly. Alpha and extra channels are ignored.
+ * maps back to the same value exactly. Alpha and extra channels are ignored. For 8- and 16-bit
+ * samples it also counts the colour pixels (`colourShare`): a micrograph is grey, and the
+ * image domain check (pipeline/image-domain.ts) reads a colour picture as not one.
  */
-export function luminance(src: NumericArray, channels: number, pixels: number): Pixels {
+export function luminance(src: NumericArray, channels: number, pixels: number, dtype: PixelType): Pixels {
   if (channels < 3) throw new DecodeError('unsupported', `${channels}-channel colour image`);
   const data = new Float32Array(pixels);
+  const full = FULL_SCALE[dtype];
+  const spreadCut = full === undefined ? Infinity : COLOUR_SPREAD * full;
   let min = Infinity;
   let max = -Infinity;
   let sum = 0;
+  let coloured = 0;
   for (let i = 0, j = 0; i < pixels; i++, j += channels) {
     const r = src[j]!, g = src[j + 1]!, b = src[j + 2]!;
     const v = r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b;
+    if (Math.max(r, g, b) - Math.min(r, g, b) > spreadCut) coloured++;
     data[i] = v;
     const f = data[i]!;
     if (f < min) min = f;
@@ -226,5 +244,5 @@ export function luminance(src: NumericArray, channels: number, pixels: number): 
     sum += f;
   }
   if (pixels === 0) throw new DecodeError('corrupt', 'image has no pixels');
-  return { data, min, max, mean: sum / pixels };
+  return { data, min, max, mean: sum / pixels, ...(full === undefined ? {} : { colourShare: coloured / pixels }) };
 }

@@ -98,7 +98,7 @@ export async function readRaster(input: string | Buffer, opts: RasterOptions): P
   const outDepth = (out.info as OutputInfo & { depth?: string }).depth;
   const outDtype = DEPTH_TO_DTYPE[outDepth ?? meta.depth ?? "uchar"] ?? dtype;
   const view = typedView(out.data, outDtype, true);
-  const px = out.info.channels === 1 ? toFloatPixels(view) : grey ? pickBand(view, out.info.channels, width * height) : luminance(view, out.info.channels, width * height);
+  const px = out.info.channels === 1 ? toFloatPixels(view) : grey ? pickBand(view, out.info.channels, width * height) : luminance(view, out.info.channels, width * height, outDtype);
   const density = meta.density && meta.density > 0 ? meta.density : undefined;
   return { ...px, width, height, dtype, ...(density ? { density } : {}) };
 }

@@ -322,7 +322,7 @@ export function readTiff(src: ByteSource, opts: TiffOptions): TiffImage {
   if (direct) px = readFloatPixels(src, l.offsets[0]!, count, l.dtype, le);
   else {
     const view = typedView(assemble(src, l, le), l.dtype, le);
-    px = l.spp === 1 ? toFloatPixels(view, l.dtype === 'float16') : luminance(view, l.spp, count);
+    px = l.spp === 1 ? toFloatPixels(view, l.dtype === 'float16') : luminance(view, l.spp, count, l.dtype);
   }
   const res = calibration(ifd);
   return { ...px, width: l.width, height: l.height, dtype: l.dtype, ...(res ? { resolutionNm: res } : {}) };

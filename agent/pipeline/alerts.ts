@@ -112,6 +112,8 @@ export class AlertTracker {
 export function domainPrefix(p: Prediction): string {
   const d = p.in_domain;
   if (!d || d.in_domain) return '';
+  const colour = d.image?.colour_share;
+  if (colour !== undefined) return `a colour picture, not a micrograph (${(100 * colour).toFixed(0)}% of its pixels coloured): the predicted F1 is not reliable; `;
   return `outside what the forest knows (farther from its training images than ${d.percentile.toFixed(1)}% of them): the predicted F1 is not reliable; `;
 }
 

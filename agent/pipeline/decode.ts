@@ -99,7 +99,7 @@ async function decodeKind(kind: FormatKind, path: string, maxPixels: number, byt
     try {
       const t = readTiff(src, { maxPixels });
       const pixelSize = t.resolutionNm ? { ...t.resolutionNm, unit: 'nm' } : null;
-      return { data: t.data, width: t.width, height: t.height, dtype: t.dtype, min: t.min, max: t.max, mean: t.mean, pixelSize, format: 'tiff' };
+      return { data: t.data, width: t.width, height: t.height, dtype: t.dtype, min: t.min, max: t.max, mean: t.mean, pixelSize, format: 'tiff', ...colour(t) };
     } catch (err) {
       if (!(err instanceof TiffFallback)) throw err;
       return rasterFrame(bytes ?? path, 'tiff', maxPixels);
@@ -117,7 +117,12 @@ async function rasterFrame(input: string | Buffer, format: 'png' | 'jpeg' | 'tif
   // (sub-10 um) sizes count, the same rule as the TIFF reader's.
   const nm = r.density ? 2.54e7 / r.density : Infinity;
   const pixelSize = nm <= 10_000 ? pixelSizeNm(nm, nm, 'nm') : null;
-  return { data: r.data, width: r.width, height: r.height, dtype: r.dtype, min: r.min, max: r.max, mean: r.mean, pixelSize, format };
+  return { data: r.data, width: r.width, height: r.height, dtype: r.dtype, min: r.min, max: r.max, mean: r.mean, pixelSize, format, ...colour(r) };
+}
+
+/** A colour file's share of colour pixels travels with the frame (grey files: nothing). */
+function colour(px: { colourShare?: number }): { colourShare?: number } {
+  return px.colourShare === undefined ? {} : { colourShare: px.colourShare };
 }
 
 async function readTail(path: string, n: number): Promise<Buffer> {

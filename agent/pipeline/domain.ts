@@ -28,6 +28,8 @@ export interface DomainResult {
   distance: number;
   /** Share of training rows (0..100) that lie closer to their own neighbours than this image. */
   percentile: number;
+  /** Image half only, for a colour picture: its share of colour pixels (out of domain for that alone). */
+  colour_share?: number;
 }
 
 export class DomainError extends Error {

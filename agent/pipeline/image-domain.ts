@@ -5,7 +5,8 @@
  * photograph can look in domain there; in pixel statistics it does not look like any camera
  * frame of a foil. Same kNN machinery as domain.ts (standardised, k nearest, training
  * percentile); the reference lives in the forest manifest as `image_domain`, written by
- * models/recipes/forest/image-domain.ts from label-free real images.
+ * models/recipes/forest/image-domain.ts from label-free real images. A colour picture is out
+ * of domain whatever its statistics: micrographs are grey (those saved as RGB have R=G=B).
  */
 import type { Frame } from '../types.js';
 import { domainChecker, DomainError, type DomainReference, type DomainResult } from './domain.js';
@@ -16,6 +17,13 @@ export interface ImageDomainReference extends DomainReference {
   sources?: Record<string, number>;
 }
 
+/**
+ * More colour pixels than this (formats/pixels.ts) and the frame is a colour picture. A real
+ * micrograph's coloured scale bar or label covers at most 0.5 % (../shared/data), the colour
+ * photographs of the natural-image check 8-99 %.
+ */
+export const COLOUR_SHARE_CUT = 0.02;
+
 /** Checks the reference once; the function returns null for a frame too small to describe. */
 export function imageDomainChecker(ref: ImageDomainReference): (frame: Frame) => DomainResult | null {
   const unknown = (ref.features ?? []).filter((f) => !(IMAGE_STAT_NAMES as readonly string[]).includes(f));
@@ -23,6 +31,9 @@ export function imageDomainChecker(ref: ImageDomainReference): (frame: Frame) =>
   const check = domainChecker(ref);
   return (frame) => {
     const stats = imageStatistics(frame);
-    return stats ? check(stats) : null;
+    if (!stats) return null;
+    const r = check(stats);
+    const colour = frame.colourShare ?? 0;
+    return colour > COLOUR_SHARE_CUT ? { ...r, in_domain: false, colour_share: colour } : r;
   };
 }

@@ -49,6 +49,20 @@ test('RGB PNG with R=G=B (TEM saved as RGB) decodes to the same grey values', as
   await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).png().toFile(p);
   const f = await decodeFile(p);
   t.deepEqual(Array.from(f.data), grey8);
+  t.is(f.colourShare, 0, 'grey stored as RGB has no colour pixels');
+});
+
+test('a grey PNG carries no colour share; a grey frame through RGB JPEG keeps its chroma noise under the colour spread', async (t) => {
+  const p = join(dir, 'grey.png');
+  await sharp(Buffer.from(grey8), { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').png().toFile(p);
+  t.is((await decodeFile(p)).colourShare, undefined);
+  const j = join(dir, 'grey-rgb.jpg');
+  const rgb = Buffer.alloc(W * H * 3);
+  grey8.forEach((v, i) => rgb.fill(v, i * 3, i * 3 + 3));
+  await sharp(rgb, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 60, chromaSubsampling: '4:2:0' }).toFile(j);
+  const f = await decodeFile(j);
+  if (f.colourShare === undefined) return t.log('libjpeg stored it as one grey band: nothing to count');
+  t.is(f.colourShare, 0);
 });
 
 test('coloured RGBA PNG becomes grey by BT.601 luminance, alpha ignored', async (t) => {
@@ -58,6 +72,7 @@ test('coloured RGBA PNG becomes grey by BT.601 luminance, alpha ignored', async 
   const f = await decodeFile(p);
   const expect = [255 * 0.299, 255 * 0.587, 255 * 0.114, 10 * 0.299 + 20 * 0.587 + 30 * 0.114];
   Array.from(f.data).forEach((v, i) => t.true(Math.abs(v - expect[i]!) < 1e-3, `pixel ${i}: ${v} vs ${expect[i]}`));
+  t.is(f.colourShare, 1, 'every pixel has channels apart by more than 1/16 of full scale (the last by 20 of 255)');
 });
 
 test('16-bit grey PNG keeps 0..65535', async (t) => {

@@ -65,6 +65,8 @@ test('an alert on out-of-domain images says so before the usual hint', (t) => {
   t.regex(ev!.hint, /^outside what the forest knows .*100\.0%.*; no detections/);
   t.is(domainPrefix({ ...p, in_domain: { in_domain: true, distance: 1, percentile: 50 } }), '');
   t.is(domainPrefix({ ...p, in_domain: undefined }), '');
+  const colour = { in_domain: false, distance: 1, percentile: 50, colour_share: 0.66 };
+  t.regex(domainPrefix({ ...p, in_domain: { in_domain: false, distance: 1, percentile: 50, image: colour } }), /^a colour picture, not a micrograph \(66% of its pixels coloured\)/);
 });
 
 const tem = temImages().slice(0, 1);

@@ -1,8 +1,10 @@
 import test from 'ava';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { imageStatistics } from '../../agent/pipeline/image-stats.js';
-import { imageDomainChecker } from '../../agent/pipeline/image-domain.js';
+import { COLOUR_SHARE_CUT, imageDomainChecker } from '../../agent/pipeline/image-domain.js';
 import { DomainError } from '../../agent/pipeline/domain.js';
 import { decodeFile } from '../../agent/pipeline/decode.js';
 import { loadForest } from '../../agent/pipeline/forest.js';
@@ -61,6 +63,36 @@ test('screenshots of the live view are outside the image domain, and so the pred
   }
   const plain = forest.predict(rows[0]!.features as never);
   t.is(plain.in_domain?.image, undefined, 'without the frame only the features are checked');
+});
+
+test('a colour picture is out of the image domain whatever its statistics; a few coloured pixels (a scale bar) are not', async (t) => {
+  const forest = await loadForest(MODEL, { threshold: 0.5 });
+  const check = imageDomainChecker(forest.manifest.image_domain!);
+  const g = noise(3);
+  const frame = frameOf(256, 256, () => 100 + 10 * g());
+  const grey = check(frame)!;
+  const bar = check({ ...frame, colourShare: COLOUR_SHARE_CUT / 4 })!;
+  const colour = check({ ...frame, colourShare: 0.5 })!;
+  t.deepEqual(bar, grey, 'under the cut: the statistics alone decide');
+  t.false(colour.in_domain);
+  t.is(colour.colour_share, 0.5);
+  t.is(colour.distance, grey.distance, 'the statistics are still reported');
+});
+
+(HAS_DATA ? test : test.skip)('a held-out real micrograph in false colour is out of the image domain; grey it is in (skipped without ../shared/data)', async (t) => {
+  const p = realSets(DATA).heldOut.cavity_held_out![0]!;
+  const forest = await loadForest(MODEL, { threshold: 0.5 });
+  const check = imageDomainChecker(forest.manifest.image_domain!);
+  const tinted = join(mkdtempSync(join(tmpdir(), 'temguard-tint-')), 'tinted.png');
+  // A false-colour look-up table (orange ramp): R = v, G = 0.6 v, B = 0.2 v.
+  const { data, info } = await sharp(p).greyscale().raw().toBuffer({ resolveWithObject: true });
+  const rgb = Buffer.alloc(info.width * info.height * 3);
+  for (let i = 0; i < info.width * info.height; i++) rgb.set([data[i * info.channels]!, 0.6 * data[i * info.channels]!, 0.2 * data[i * info.channels]!], i * 3);
+  await sharp(rgb, { raw: { width: info.width, height: info.height, channels: 3 } }).png().toFile(tinted);
+  const r = check(await decodeFile(tinted))!;
+  t.false(r.in_domain, JSON.stringify(r));
+  t.true(r.colour_share! > 0.5, `${r.colour_share}`);
+  t.true(check(await decodeFile(p))!.in_domain);
 });
 
 (HAS_DATA ? test : test.skip)('held-out real micrographs are inside the image domain; the reference never holds them (skipped without ../shared/data)', async (t) => {
