@@ -235,8 +235,11 @@ export function luminance(src: NumericArray, channels: number, pixels: number, d
   let coloured = 0;
   for (let i = 0, j = 0; i < pixels; i++, j += channels) {
     const r = src[j]!, g = src[j + 1]!, b = src[j + 2]!;
-    const v = r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b;
-    if (Math.max(r, g, b) - Math.min(r, g, b) > spreadCut) coloured++;
+    let v = r;
+    if (r !== g || g !== b) {
+      v = 0.299 * r + 0.587 * g + 0.114 * b;
+      if (Math.max(r, g, b) - Math.min(r, g, b) > spreadCut) coloured++;
+    }
     data[i] = v;
     const f = data[i]!;
     if (f < min) min = f;
