@@ -35,7 +35,12 @@ const PART_ROUND = 1.15;
 const PART_SHARE = 0.25;
 const PART_COVER = 0.85;
 
-/** A finer instance with at least this share of its pixels inside a coarse one is the same object or a fragment of it. */
+/**
+ * A finer instance with at least this share of its pixels inside a coarse one, grown by one coarse
+ * pixel (grown), is the same object or a fragment of it. Without the growth the rim pieces and
+ * duplicates that full scale finds against a void's edge fell just outside its coarse mask and
+ * stayed as false detections beside it (real 04_03: 41 detections, 37 with it).
+ */
 const INSIDE = 0.5;
 
 /**
@@ -80,6 +85,33 @@ export function upscale(d: Detection, f: number, width: number, height: number):
   }
   const mask: Mask = { x0: box[0], y0: box[1], width: w, height: h, data };
   return { ...d, box, mask };
+}
+
+/**
+ * `d` with its mask dilated by `r` pixels (a square of 2r+1), box grown to match. A coarse level's
+ * mask is `r` = its factor pixels coarse at its rim, so a finer instance lying against that rim
+ * is inside the object at the coarse level's own resolution (mergeLevels).
+ */
+export function grown(d: Detection, r: number): Detection {
+  if (!d.mask || r <= 0) return d;
+  const m = d.mask, w = m.width + 2 * r, h = m.height + 2 * r;
+  const rows = new Uint8Array(w * m.height);
+  for (let y = 0; y < m.height; y++) {
+    for (let x = 0; x < m.width; x++) {
+      if (!m.data[y * m.width + x]) continue;
+      rows.fill(1, y * w + x, y * w + x + 2 * r + 1);
+    }
+  }
+  const data = new Uint8Array(w * h);
+  for (let y = 0; y < m.height; y++) {
+    for (let x = 0; x < w; x++) {
+      if (!rows[y * w + x]) continue;
+      for (let k = y; k <= y + 2 * r; k++) data[k * w + x] = 1;
+    }
+  }
+  const [x1, y1, x2, y2] = d.box;
+  const mask: Mask = { x0: m.x0 - r, y0: m.y0 - r, width: w, height: h, data };
+  return { ...d, box: [x1 - r, y1 - r, x2 + r, y2 + r], mask };
 }
 
 /** Pixels of `a` that are also in `b` (both in full-scale pixels). */
@@ -153,11 +185,11 @@ export function mergeLevels(levels: LevelDetections[], objectHi: number): Detect
   for (const { factor, detections } of coarser) {
     const added: Placed[] = [];
     for (const d of detections) {
-      const area = areaOf(d);
+      const area = areaOf(d), reach = grown(d, factor);
       const inside: Inside[] = [];
       for (const m of merged) {
-        const shared = overlap(m.d, d);
-        if (shared >= INSIDE * m.area) inside.push({ m, shared, circ: circularityOf(m.d) });
+        if (overlap(m.d, reach) < INSIDE * m.area) continue;
+        inside.push({ m, shared: overlap(m.d, d), circ: circularityOf(m.d) });
       }
       if (isCluster(inside, area) || touchingObjects(inside, area)) continue;
       const replaces = inside.some(({ m }) => m.area < 0.6 * area || diameter(m.area) / m.factor > objectHi);

@@ -6,7 +6,7 @@ import test from 'ava';
 import { join } from 'node:path';
 import { detectDense } from '../../agent/pipeline/dense.js';
 import { createDetector, DEFAULT_MODEL_PATH, type Detector } from '../../agent/pipeline/detect.js';
-import { largeForLevel, mergeLevels, pyramidLevels } from '../../agent/pipeline/scales.js';
+import { grown, largeForLevel, mergeLevels, pyramidLevels } from '../../agent/pipeline/scales.js';
 import { planTiles } from '../../agent/pipeline/tiles.js';
 import { boxIoU } from '../../agent/learn/match.js';
 import { silentLogger } from '../../agent/log.js';
@@ -98,6 +98,20 @@ test('merging levels: touching objects found one by one below stay apart; the tw
 
   const halfScale = [det(500, 500, 560, 560), det(560, 500, 620, 560)]; // a pair found at level 2, joined at level 4
   t.is(mergeLevels([{ factor: 1, detections: [] }, { factor: 2, detections: halfScale }, { factor: 4, detections: [det(498, 498, 622, 562)] }], 64).length, 2);
+});
+
+test('merging levels: a rim piece lying against a coarse void, mostly outside its coarse mask, is part of it', (t) => {
+  const whole = det(96, 96, 400, 400); // a 300 px void at level 4, upscaled: its edge is 4 px coarse
+  const rim = det(394, 200, 410, 230); // full scale's piece of its rim: 6 of its 16 columns inside the coarse mask
+  t.deepEqual(mergeLevels([{ factor: 1, detections: [rim] }, { factor: 4, detections: [whole] }], 64).map((d) => d.box), [[96, 96, 400, 400]]);
+  const apart = det(420, 200, 436, 230); // 20 px away: another object
+  t.is(mergeLevels([{ factor: 1, detections: [apart] }, { factor: 4, detections: [whole] }], 64).length, 2);
+
+  const g = grown(det(10, 10, 12, 12), 1);
+  t.deepEqual(g.box, [9, 9, 13, 13]);
+  t.deepEqual([...g.mask!.data], new Array(16).fill(1), 'a 2x2 mask grown by one pixel is a full 4x4 square');
+  const dot = grown({ ...det(5, 5, 8, 8), mask: { x0: 5, y0: 5, width: 3, height: 3, data: Uint8Array.from([0, 0, 0, 0, 1, 0, 0, 0, 0]) } }, 1);
+  t.is(dot.mask!.data.reduce((s, v) => s + v, 0), 9, 'one pixel grows into its 3x3 neighbourhood');
 });
 
 test('pyramid levels follow the largest object and stop at small frames', (t) => {
