@@ -79,4 +79,6 @@ export interface Prediction {
   interval?: { lo: number; hi: number; level: number };
   /** Applicability domain (pipeline/domain.ts) where the model carries a reference. */
   in_domain?: { in_domain: boolean; distance: number; percentile: number; image?: { in_domain: boolean; distance: number; percentile: number; colour_share?: number } };
+  /** The forest's point estimate, where the image is unlike any real micrograph and f1 is the interval's lower end instead (image-domain.ts). */
+  point_f1?: number;
 }

@@ -46,6 +46,8 @@ export function fitCalibration(records: LabelRecord[], after: number): Calibrati
 export function calibrate(p: Prediction, c: Calibration | null): Prediction & { calibration: CalibrationStamp | null } {
   if (!c) return { ...p, calibration: null };
   if (!c.stamp.applied) return { ...p, calibration: c.stamp };
+  // Fitted on micrographs: an image unlike any keeps its lower bound (outsideImageDomain).
+  if (p.point_f1 !== undefined) return { ...p, calibration: { ...c.stamp, applied: false } };
   const f1 = r4(applyIsotonic(c.map, p.f1));
   const shift = (v: number): number => r4(Math.min(1, Math.max(0, v + f1 - p.f1)));
   const interval = p.interval ? { ...p.interval, lo: shift(p.interval.lo), hi: shift(p.interval.hi) } : undefined;

@@ -44,12 +44,13 @@ export class LabelService {
   /** A result was journalled (the daemon's `result` event). */
   onResult(r: ImageResult, ts: string): void {
     const p = r.prediction as ImageResult['prediction'] & { calibration?: { raw_f1?: number } | null };
+    const forestF1 = p.calibration?.raw_f1 ?? p.point_f1 ?? p.f1;
     const entry: Recent = {
-      sha256: r.image.sha256, rel: r.image.rel, ts, f1: p.calibration?.raw_f1 ?? p.f1,
+      sha256: r.image.sha256, rel: r.image.rel, ts, f1: forestF1,
       lo: p.interval?.lo ?? null, hi: p.interval?.hi ?? null,
       outOfDomain: p.in_domain?.in_domain === false, inAlert: this.inAlert || p.low,
       width: r.image.width, height: r.image.height, boxes: r.detections.items.map((i) => i.box),
-      predicted: { f1: p.calibration?.raw_f1 ?? p.f1, precision: p.precision, recall: p.recall, lo: p.interval?.lo ?? null, hi: p.interval?.hi ?? null },
+      predicted: { f1: forestF1, precision: p.precision, recall: p.recall, lo: p.interval?.lo ?? null, hi: p.interval?.hi ?? null },
     };
     this.recent.delete(entry.sha256);
     this.recent.set(entry.sha256, entry);

@@ -14,7 +14,7 @@ import { MODELS_DIR } from '../paths.js';
 import { FEATURE_NAMES, type FeatureName, type Features, type Frame, type Prediction } from '../types.js';
 import { decodeForest, predictFlat, type EncodedForest, type FlatForest } from './trees.js';
 import { domainChecker, type DomainReference, type DomainResult } from './domain.js';
-import { imageDomainChecker, type ImageDomainReference } from './image-domain.js';
+import { imageDomainChecker, outsideImageDomain, type ImageDomainReference } from './image-domain.js';
 
 export const DEFAULT_FOREST_PATH: string = join(MODELS_DIR, 'forest-default.json');
 export const FOREST_FORMAT = 'temguard-forest';
@@ -125,7 +125,7 @@ export function createForest(model: ForestModelFile, manifest: ForestManifest, p
       if (model.conformal) out.interval = { lo: clamp(f1 - model.conformal.q), hi: clamp(f1 + model.conformal.q), level: model.conformal.level };
       const inDomain = combineDomain(domain?.(input as unknown as Record<string, number>), frame && imageDomain ? imageDomain(frame) : null);
       if (inDomain) out.in_domain = inDomain;
-      return out;
+      return outsideImageDomain(out);
     },
   };
 }

@@ -53,16 +53,22 @@ test('a reference on statistics this agent does not compute is refused', async (
   t.throws(() => imageDomainChecker({ ...ref, features: ['im_colour', ...ref.features.slice(1)] }), { instanceOf: DomainError, message: /im_colour/ });
 });
 
-test('screenshots of the live view are outside the image domain, and so the prediction is', async (t) => {
+test('screenshots of the live view are outside the image domain, and so the prediction is: f1 is its interval\'s lower end', async (t) => {
   const forest = await loadForest(MODEL, { threshold: 0.5 });
   const { rows } = await readTable('docs/forest/table.csv');
+  const row = rows.find((r) => r.f1 > 0.8)!; // a good frame's features: the point estimate is high
+  const plain = forest.predict(row.features as never);
+  t.is(plain.in_domain?.image, undefined, 'without the frame only the features are checked');
+  t.is(plain.point_f1, undefined);
   for (const f of ['docs/web/live-view.png', 'docs/web/labels.png']) {
-    const p = forest.predict(rows[0]!.features as never, await decodeFile(f));
+    const p = forest.predict(row.features as never, await decodeFile(f));
     t.is(p.in_domain?.image?.in_domain, false, `${f}: ${JSON.stringify(p.in_domain)}`);
     t.false(p.in_domain!.in_domain);
+    t.is(p.point_f1, plain.f1, 'the point estimate is kept');
+    t.is(p.f1, p.interval!.lo);
+    t.true(p.f1 < plain.f1);
+    t.is(p.low, p.f1 < p.threshold);
   }
-  const plain = forest.predict(rows[0]!.features as never);
-  t.is(plain.in_domain?.image, undefined, 'without the frame only the features are checked');
 });
 
 test('a colour picture is out of the image domain whatever its statistics; a few coloured pixels (a scale bar) are not', async (t) => {
@@ -93,6 +99,9 @@ test('a colour picture is out of the image domain whatever its statistics; a few
   t.false(r.in_domain, JSON.stringify(r));
   t.true(r.colour_share! > 0.5, `${r.colour_share}`);
   t.true(check(await decodeFile(p))!.in_domain);
+  const { rows } = await readTable('docs/forest/table.csv');
+  t.is(forest.predict(rows[0]!.features as never, await decodeFile(p)).point_f1, undefined, 'a grey micrograph keeps the point estimate as f1');
+  t.is(typeof forest.predict(rows[0]!.features as never, await decodeFile(tinted)).point_f1, 'number');
 });
 
 (HAS_DATA ? test : test.skip)('held-out real micrographs are inside the image domain; the reference never holds them (skipped without ../shared/data)', async (t) => {

@@ -47,6 +47,13 @@ test('a label is checked against the agent\'s own result: bad requests have no e
   t.is(s.totals(false).labelled, 0, 'reset by the digest');
 });
 
+test('a label is scored against the forest\'s own estimate, also where an image unlike any micrograph published its lower bound', async (t) => {
+  const { s } = await service(20);
+  s.onResult(result(1, 0.2, boxes(3), { point_f1: 0.8 }), 't1');
+  s.submit({ sha256: hex(1), action: 'edit', wrong: [0], added: [[100, 100, 120, 120]] });
+  t.is(s.totals(true).mean_abs_error_f1, Math.round(Math.abs(0.8 - 0.6667) * 1e4) / 1e4);
+});
+
 test('calibration: none before N labels, then fitted with leave-one-out MAE, saved, stamped', async (t) => {
   const n = 6;
   const { s, dir } = await service(n);
@@ -65,6 +72,11 @@ test('calibration: none before N labels, then fitted with leave-one-out MAE, sav
   t.true(Math.abs(p.f1 - 0.6667) < 1e-3, `calibrated ${p.f1}`);
   t.is(p.calibration?.raw_f1, 0.88);
   t.deepEqual(calibrate({ f1: 0.88, precision: 0.9, recall: 0.9, low: false, threshold: 0.5 }, null).calibration, null);
+  // An image unlike any micrograph keeps its lower bound: the map was fitted on micrographs.
+  const outside = { f1: 0.3, point_f1: 0.88, precision: 0.9, recall: 0.9, low: true, threshold: 0.5, interval: { lo: 0.3, hi: 1, level: 0.9 } };
+  const q = calibrate(outside, c);
+  t.is(q.f1, 0.3);
+  t.false(q.calibration!.applied);
 });
 
 test('calibration off (calibrate_after 0): never fitted', async (t) => {
