@@ -77,7 +77,7 @@ async function agentCheck(files: readonly string[]): Promise<Record<string, unkn
     const f = basename(path);
     const frame = await decodeFile(path);
     const p = forest.predict(computeFeatures(await det.deps.detect(frame), frame.width, frame.height), frame);
-    images.push({ image: f, f1: r3(p.f1), in_domain: p.in_domain?.in_domain, features_in_domain: forest.manifest.domain ? p.in_domain!.distance <= forest.manifest.domain.cut : null, image_in_domain: p.in_domain?.image?.in_domain });
+    images.push({ image: f, f1: r3(p.f1), point_f1: r3(p.point_f1 ?? p.f1), in_domain: p.in_domain?.in_domain, features_in_domain: forest.manifest.domain ? p.in_domain!.distance <= forest.manifest.domain.cut : null, image_in_domain: p.in_domain?.image?.in_domain });
   }
   const f1s = images.map((i) => i.f1 as number).sort((x, y) => x - y);
   const med = (xs: number[]): number => xs.length ? (xs[Math.floor((xs.length - 1) / 2)]! + xs[Math.ceil((xs.length - 1) / 2)]!) / 2 : NaN;
@@ -85,6 +85,6 @@ async function agentCheck(files: readonly string[]): Promise<Record<string, unkn
   return {
     images: images.length, flagged: images.filter((i) => i.in_domain === false).length,
     flagged_by_features: images.filter((i) => i.features_in_domain === false).length, flagged_by_image: images.filter((i) => i.image_in_domain === false).length,
-    median_f1: r3(med(f1s)), median_f1_in_domain: r3(med(images.filter((i) => i.in_domain !== false).map((i) => i.f1 as number).sort((x, y) => x - y))), median_f1_flagged: r3(med(flaggedF1)), per_image: images,
+    median_f1: r3(med(f1s)), median_point_f1: r3(med(images.map((i) => i.point_f1 as number).sort((x, y) => x - y))), median_f1_in_domain: r3(med(images.filter((i) => i.in_domain !== false).map((i) => i.f1 as number).sort((x, y) => x - y))), median_f1_flagged: r3(med(flaggedF1)), per_image: images,
   };
 }
