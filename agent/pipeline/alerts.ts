@@ -108,13 +108,19 @@ export class AlertTracker {
   }
 }
 
-/** An image far from the forest's training table: its number is an extrapolation, say so first. */
+/**
+ * An image outside the domain: its number is an extrapolation, say so first, and why (a colour
+ * picture, pixels unlike any real micrograph, or features far from the training table).
+ */
 export function domainPrefix(p: Prediction): string {
   const d = p.in_domain;
   if (!d || d.in_domain) return '';
-  const colour = d.image?.colour_share;
-  if (colour !== undefined) return `a colour picture, not a micrograph (${(100 * colour).toFixed(0)}% of its pixels coloured): the predicted F1 is not reliable; `;
-  return `outside what the forest knows (farther from its training images than ${d.percentile.toFixed(1)}% of them): the predicted F1 is not reliable; `;
+  const shown = p.point_f1 === undefined ? 'the predicted F1 is not reliable; '
+    : `the predicted F1 is not reliable and is shown at its interval's lower end (the forest said ${p.point_f1.toFixed(2)}); `;
+  const image = d.image;
+  if (image?.colour_share !== undefined) return `a colour picture, not a micrograph (${(100 * image.colour_share).toFixed(0)}% of its pixels coloured): ${shown}`;
+  if (image && !image.in_domain) return `unlike any real micrograph (its pixel statistics farther from theirs than ${image.percentile.toFixed(1)}% of them): ${shown}`;
+  return `outside what the forest knows (farther from its training images than ${d.percentile.toFixed(1)}% of them): ${shown}`;
 }
 
 /**
