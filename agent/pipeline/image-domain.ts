@@ -43,7 +43,7 @@ export function imageDomainChecker(ref: ImageDomainReference): (frame: Frame) =>
  * of domain; a colour picture always): f1 is the interval's lower end, the forest's point
  * estimate kept as point_f1. Such an image gives the forest feature vectors it never trained
  * on, and the detections on it are false: on the 18 photographs of the natural-image check the
- * point estimates reached 0.88 (coins). The feature half alone does not do this: it also flags
+ * point estimates reached 0.89 (coins). The feature half alone does not do this: it also flags
  * real cavity frames the forest predicts well (docs/forest/beyond.md).
  */
 export function outsideImageDomain(p: Prediction): Prediction {

@@ -88,9 +88,10 @@ export function upscale(d: Detection, f: number, width: number, height: number):
 }
 
 /**
- * `d` with its mask dilated by `r` pixels (a square of 2r+1), box grown to match. A coarse level's
- * mask is `r` = its factor pixels coarse at its rim, so a finer instance lying against that rim
- * is inside the object at the coarse level's own resolution (mergeLevels).
+ * `d` with its mask dilated by `r` pixels (a square of 2r+1), box grown to match. An upscaled
+ * coarse mask is uncertain at its rim by the level's factor in pixels; grown by that much, it
+ * holds the finer instances that lie against the rim, as the coarse level itself would see
+ * them (mergeLevels).
  */
 export function grown(d: Detection, r: number): Detection {
   if (!d.mask || r <= 0) return d;
