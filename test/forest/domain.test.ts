@@ -81,3 +81,13 @@ const tem = temImages().slice(0, 1);
   t.is(schemaErrors('result', result), null);
   t.is(schemaErrors('result', { ...result, prediction: { ...result.prediction, in_domain: { in_domain: 'yes', distance: -1 } } }) === null, false);
 });
+
+test('a screenshot through `temguard predict`: f1 is the interval\'s lower end, point_f1 the forest\'s, and the result is schema-valid', async (t) => {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'agent/cli.ts', 'predict', 'docs/web/live-view.png'], { cwd: PACKAGE_ROOT, maxBuffer: 64 << 20 });
+  const { prediction: p, ...rest } = JSON.parse(stdout.trim().split('\n').at(-1)!);
+  t.false(p.in_domain.image.in_domain);
+  t.is(p.f1, p.interval.lo);
+  t.true(p.point_f1 >= p.f1);
+  t.is(schemaErrors('result', { ...rest, prediction: p }), null);
+  t.not(schemaErrors('result', { ...rest, prediction: { ...p, point_f1: 2 } }), null);
+});
