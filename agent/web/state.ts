@@ -6,6 +6,8 @@
  * small however many detections a result lists.
  */
 
+import { domainPrefix } from '../pipeline/alerts.js';
+import type { Prediction } from '../types.js';
 import { LiveSizes, type SizesView } from './sizes.js';
 
 /** One point of the F1 chart. */
@@ -38,6 +40,8 @@ export interface LatestResult extends HistoryPoint {
   sizes: SizesView;
   /** The measured defocus (µm, negative = under-focus), or why there is none. */
   defocus: { um: number | null; sigma: number | null; reason: string | null } | null;
+  /** Why the F1 is not to be trusted, in the alert hint's words (alerts.ts); '' inside the domain, null where the forest has no domain reference. */
+  domain: string | null;
 }
 
 export interface AlertView {
@@ -161,7 +165,7 @@ export class LiveState {
     this.latest = {
       ...point, level: num(interval.level), width: num(image.width) ?? 0, height: num(image.height) ?? 0, precision: num(pred.precision) ?? 0, recall: num(pred.recall) ?? 0,
       ep: str(detector.ep), model: str(detector.model), inference_ms: num(detector.inference_ms), total_ms: num(obj(m.timing_ms).total),
-      sizes: this.sizes.view(), defocus: defocusOf(m.physics),
+      sizes: this.sizes.view(), defocus: defocusOf(m.physics), domain: domainOf(pred),
     };
     return { event: 'result', data: this.latest };
   }
@@ -252,4 +256,18 @@ function defocusOf(physics: unknown): LatestResult['defocus'] {
   if (!Object.keys(d).length) return null;
   const reason = str(d.reason);
   return { um: num(d.defocus_um), sigma: num(d.defocus_sigma_um), reason: reason && /^[a-z_]{1,40}$/.test(reason) ? reason : null };
+}
+
+/** The result's in_domain, checked field by field (anyone can publish), in domainPrefix's words without its separator. */
+function domainOf(pred: Record<string, unknown>): string | null {
+  const d = obj(pred.in_domain), image = obj(d.image);
+  if (typeof d.in_domain !== 'boolean') return null;
+  const colour = num(image.colour_share), point = num(pred.point_f1);
+  const half = typeof image.in_domain === 'boolean'
+    ? { image: { in_domain: image.in_domain, distance: num(image.distance) ?? 0, percentile: num(image.percentile) ?? 0, ...(colour !== null ? { colour_share: colour } : {}) } } : {};
+  const p: Prediction = {
+    f1: 0, precision: 0, recall: 0, low: false, threshold: 0, ...(point !== null ? { point_f1: point } : {}),
+    in_domain: { in_domain: d.in_domain, distance: num(d.distance) ?? 0, percentile: num(d.percentile) ?? 0, ...half },
+  };
+  return domainPrefix(p).replace(/; $/, '');
 }

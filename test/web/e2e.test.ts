@@ -78,7 +78,11 @@ async function liveView(t: import('ava').ExecutionContext): Promise<void> {
   const at = (i: number) => new Date(start + i * 45_000);
   const result = (i: number) => {
     const f1 = f1At(i);
-    const msg = resultMsg({ ...images[i % images.length]!.spec, f1, interval: [Math.max(0, f1 - 0.09), Math.min(1, f1 + 0.07)], threshold: 0.6, at: at(i), ep: 'cuda' });
+    // The last frame is unlike any real micrograph: the agent published its lower bound and the forest's own number.
+    const domain = i === N - 1
+      ? { in_domain: { in_domain: false, distance: 0.9, percentile: 61, image: { in_domain: false, distance: 3.1, percentile: 99.6 } }, point_f1: 0.47 }
+      : { in_domain: { in_domain: true, distance: 0.4, percentile: 35, image: { in_domain: true, distance: 1.1, percentile: 42 } } };
+    const msg = resultMsg({ ...images[i % images.length]!.spec, f1, interval: [Math.max(0, f1 - 0.09), Math.min(1, f1 + 0.07)], threshold: 0.6, at: at(i), ep: 'cuda', prediction: domain });
     own.record(msg as unknown as OwnResult);
     return msg;
   };
@@ -126,6 +130,7 @@ async function liveView(t: import('ava').ExecutionContext): Promise<void> {
   await page.locator('#alert').waitFor({ state: 'visible', timeout: 10_000 });
   t.regex((await page.locator('#alert-hint').textContent())!, /check focus/);
   t.regex((await page.locator('#latest-f1').textContent())!, new RegExp(f1At(N - 1).toFixed(2)));
+  t.regex((await page.locator('#latest-kv').textContent())!, /unlike any real micrograph .*99\.6%.*the forest said 0\.47/);
   await page.waitForFunction(() => { const i = document.getElementById('overlay') as HTMLImageElement; return !i.hidden && i.complete && i.naturalWidth > 0; }, undefined, { timeout: 20_000 });
   t.is(await page.locator('#overlay').evaluate((i: HTMLImageElement) => i.naturalWidth), 768);
   const full = await page.locator('#overlay-link').getAttribute('href');

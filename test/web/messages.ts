@@ -23,6 +23,8 @@ export interface ResultSpec {
   items: { box: [number, number, number, number]; score: number }[];
   at?: Date;
   ep?: 'tensorrt' | 'cuda' | 'cpu';
+  /** More prediction fields (in_domain, point_f1). */
+  prediction?: Record<string, unknown>;
 }
 
 export function resultMsg(r: ResultSpec): Record<string, unknown> {
@@ -37,6 +39,7 @@ export function resultMsg(r: ResultSpec): Record<string, unknown> {
     prediction: {
       f1: r.f1, precision: Math.min(1, r.f1 + 0.05), recall: Math.max(0, r.f1 - 0.05), low: r.f1 < threshold, threshold,
       ...(r.interval ? { interval: { lo: r.interval[0], hi: r.interval[1], level: 0.9 } } : {}),
+      ...r.prediction,
     },
     forest: { model: 'forest.json', sha256: 'y' },
     timing_ms: { read: 1, decode: 5, detect: 42, features: 1, forest: 1, total: 50 },

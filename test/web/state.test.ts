@@ -42,3 +42,18 @@ test('bounded history; garbage is ignored', (t) => {
   t.is(s.ingest('alert', { state: 'bogus' }), null);
   t.is(s.snapshot().history.length, 3);
 });
+
+test('the latest result says why its F1 is not to be trusted, in the alert hint\'s words; malformed domain fields do not break it', (t) => {
+  const s = state();
+  const withDomain = (inDomain: unknown, extra: Record<string, unknown> = {}) => {
+    const m = result('e', 0.2) as { prediction: Record<string, unknown> };
+    m.prediction = { ...m.prediction, in_domain: inDomain, ...extra };
+    s.ingest('result', m);
+    return s.snapshot().latest!.domain;
+  };
+  t.is(withDomain(undefined), null, 'no domain reference: nothing to say');
+  t.is(withDomain({ in_domain: true, distance: 0.2, percentile: 40 }), '');
+  t.is(withDomain({ in_domain: false, distance: 1, percentile: 50, image: { in_domain: false, distance: 3, percentile: 99.3 } }, { point_f1: 0.31 }),
+    'unlike any real micrograph (its pixel statistics farther from theirs than 99.3% of them): the predicted F1 is not reliable and is shown at its interval\'s lower end (the forest said 0.31)');
+  t.regex(withDomain({ in_domain: false, distance: 'far', percentile: null, image: { in_domain: false, colour_share: 0.5 } })!, /^a colour picture, not a micrograph \(50% of its pixels coloured\)/);
+});

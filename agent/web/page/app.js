@@ -120,6 +120,7 @@ function renderLatest() {
   setKv($('latest-kv'), [
     ['Precision / recall', `${fmt(p.precision)} / ${fmt(p.recall)}`],
     ['Detections', String(p.detections)],
+    ['Domain', p.domain === null || p.domain === undefined ? '—' : p.domain || 'within what the forest knows'],
     ['Defocus', defocusText(p.defocus)],
     ['Image', p.width && p.height ? `${p.width} × ${p.height} px` : '—'],
     ['Detector', `${p.ep || '—'}${p.inference_ms !== null ? ` · ${fmt(p.inference_ms, 0)} ms` : ''}`],
