@@ -112,7 +112,7 @@ export class AlertTracker {
  * An image outside the domain: its number is an extrapolation, say so first, and why (a colour
  * picture, pixels unlike any real micrograph, or features far from the training table).
  */
-export function domainPrefix(p: Prediction): string {
+export function domainPrefix(p: Pick<Prediction, 'in_domain' | 'point_f1'>): string {
   const d = p.in_domain;
   if (!d || d.in_domain) return '';
   const shown = p.point_f1 === undefined ? 'the predicted F1 is not reliable; '

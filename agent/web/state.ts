@@ -7,7 +7,6 @@
  */
 
 import { domainPrefix } from '../pipeline/alerts.js';
-import type { Prediction } from '../types.js';
 import { LiveSizes, type SizesView } from './sizes.js';
 
 /** One point of the F1 chart. */
@@ -265,9 +264,8 @@ function domainOf(pred: Record<string, unknown>): string | null {
   const colour = num(image.colour_share), point = num(pred.point_f1);
   const half = typeof image.in_domain === 'boolean'
     ? { image: { in_domain: image.in_domain, distance: num(image.distance) ?? 0, percentile: num(image.percentile) ?? 0, ...(colour !== null ? { colour_share: colour } : {}) } } : {};
-  const p: Prediction = {
-    f1: 0, precision: 0, recall: 0, low: false, threshold: 0, ...(point !== null ? { point_f1: point } : {}),
+  return domainPrefix({
+    ...(point !== null ? { point_f1: point } : {}),
     in_domain: { in_domain: d.in_domain, distance: num(d.distance) ?? 0, percentile: num(d.percentile) ?? 0, ...half },
-  };
-  return domainPrefix(p).replace(/; $/, '');
+  }).replace(/; $/, '');
 }
