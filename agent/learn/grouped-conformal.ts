@@ -30,6 +30,19 @@ export function groupedResiduals(rows: readonly Row[], features: readonly Featur
   return out;
 }
 
-export function groupedConformal(rows: readonly Row[], features: readonly FeatureName[], level: number, options: ForestOptions = {}): ConformalInfo {
-  return { method: GROUPED_CONFORMAL_METHOD, level, q: conformalQuantile([...groupedResiduals(rows, features, 'f1', options)], level) };
+/**
+ * `unseen`: rows of groups the forest is not trained on (e.g. non-TEM pictures, which the image
+ * domain handles); their residuals, from a forest fitted on all of `rows`, join the quantile, so
+ * the interval keeps covering images that far from the training table.
+ */
+export function groupedConformal(rows: readonly Row[], features: readonly FeatureName[], level: number, options: ForestOptions = {}, unseen: readonly Row[] = []): ConformalInfo {
+  const residuals = [...groupedResiduals(rows, features, 'f1', options), ...unseenResiduals(rows, unseen, features, options)];
+  return { method: GROUPED_CONFORMAL_METHOD + (unseen.length ? ` + ${unseen.length} rows of groups never trained on` : ''), level, q: conformalQuantile(residuals, level) };
+}
+
+function unseenResiduals(rows: readonly Row[], unseen: readonly Row[], features: readonly FeatureName[], options: ForestOptions): number[] {
+  if (unseen.length === 0) return [];
+  const { scaler, fitted } = trainForests(rows, features, ['f1'], options);
+  const pred = predictRows(fitted.f1!.forest, unseen, features, scaler);
+  return unseen.map((r, j) => Math.abs(r.f1 - pred[j]!));
 }

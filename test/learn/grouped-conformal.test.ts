@@ -37,3 +37,16 @@ test('one group is refused with a reason', (t) => {
   const rows: Row[] = Array.from({ length: 12 }, (_, i) => ({ image: `${i}`, group: 'a', features: { counts: i }, f1: i / 12, precision: 0, recall: 0 }));
   t.throws(() => groupedResiduals(rows, ['counts'], 'f1'), { instanceOf: RangeError, message: /at least 2 groups/ });
 });
+
+test('rows of a group never trained on widen the half-width by their own residuals', (t) => {
+  // Four groups where f1 follows `counts`; the unseen pictures look like good frames but score 0.
+  const rows: Row[] = Array.from({ length: 80 }, (_, i) => ({ image: `${i}`, group: `g${i % 4}`, features: { counts: i % 20 }, f1: (i % 20) / 20, precision: 0, recall: 0 }));
+  const unseen: Row[] = Array.from({ length: 20 }, (_, i) => ({ image: `u${i}`, group: 'texture', features: { counts: 19 }, f1: 0, precision: 0, recall: 0 }));
+  const opts = { nTrees: 20 };
+  const plain = groupedConformal(rows, ['counts'], 0.9, opts);
+  const widened = groupedConformal(rows, ['counts'], 0.9, opts, unseen);
+  t.true(plain.q < 0.2, `plain ${plain.q}`);
+  t.true(widened.q > 0.8, `widened ${widened.q}: the unseen rows were predicted as the good frames they resemble, so they were not trained on`);
+  t.regex(widened.method, /20 rows of groups never trained on/);
+  t.is(plain.method, GROUPED_CONFORMAL_METHOD);
+});

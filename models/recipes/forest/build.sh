@@ -25,7 +25,11 @@ REPEATS=${REPEATS:-10}
 MODEL_OUT=${MODEL_OUT:-models/forest-default.json}
 DOCS=${DOCS:-docs/forest}
 IN_PRESETS="steel-under steel-over he-bubbles he-bubbles-over fe-insitu steel-faceted steel-faint real-background sparse-faceted"
-OOD_PRESETS="ood-empty ood-defocus ood-lowdose ood-texture"
+# ood-texture (non-TEM mosaics, gratings, polygons) is simulated but not in the table: the image half of
+# the applicability domain already publishes the interval's lower end for such pictures, and its polygons
+# taught the forest that a few large confident faceted shapes are worth F1 0, which real faceted voids are
+# not (docs/forest/README.md, "ood-texture left out of the table").
+OOD_PRESETS="ood-empty ood-defocus ood-lowdose"
 # Seed order: a set's seed is fixed by its place here (new presets at the end keep the others').
 SEED_ORDER="steel-under steel-over he-bubbles fe-insitu ood-empty ood-defocus ood-lowdose ood-texture he-bubbles-over steel-faceted steel-faint real-background sparse-faceted"
 TG="npx tsx agent/cli.ts"
@@ -90,8 +94,11 @@ $TG train --table "$DOCS/table.csv" --out "$MODEL_OUT" --name forest-default \
   --detectors "$(echo $DETECTOR $VARIANTS | tr ' ' ',')" \
   --trained-on "temguard simulate, presets: in-domain $IN_PRESETS x $NIN, out-of-domain $OOD_PRESETS x $NOOD, ${SIZE}px, seeds 5000000+; real-empty: $(grep -c '"file_name"' "$WORK/real/real-empty/annotations.json" 2>/dev/null || echo 0) ${SIZE}px crops (scales 1, 1/2, 1/4) of the adaptation backgrounds of real_split.json (no cavities; models/recipes/forest/real_empty.py); detectors: $(for d in $DETECTOR $VARIANTS; do echo -n "$(basename "$d") (sha256 $(sha256sum "$d" | cut -c1-12)) "; done)"
 
-# Conformal half-width from leave-one-group-out residuals (holds on unseen groups; OOB kept as conformal_oob).
-npx tsx models/recipes/forest/calibrate.ts --table "$DOCS/table.csv" --forest "$MODEL_OUT"
+# Conformal half-width from leave-one-group-out residuals (holds on unseen groups; OOB kept as conformal_oob),
+# with the residuals of the ood-texture pictures the forest is not trained on: without them the interval
+# narrows from +-0.36 to +-0.30 and covers 7 of the 22 held-out real background crops instead of 20.
+npx tsx models/recipes/forest/calibrate.ts --table "$DOCS/table.csv" --forest "$MODEL_OUT" \
+  --unseen "$(part_of "$DETECTOR" ood-texture "$WORK/sim/ood-texture")"
 # Applicability-domain reference (kNN in the forest's standardised features) into the manifest.
 npx tsx models/recipes/forest/domain.ts --table "$DOCS/table.csv" --forest "$MODEL_OUT"
 # Image-statistics domain reference from real label-free micrographs (real_split.json's adaptation
