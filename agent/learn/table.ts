@@ -19,7 +19,8 @@ export function columnsFor(extra: readonly string[] = []): string[] {
   return ['image', 'group', ...FEATURE_NAMES, ...extra, ...TARGET_COLUMNS];
 }
 
-function quote(s: string): string {
+/** One CSV field, quoted where it holds a comma, a quote or a line break (image names do). */
+export function quoteCsv(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -28,8 +29,8 @@ export function formatTable(rows: readonly Row[], extra: readonly string[] = [])
   const lines = [cols.join(',')];
   for (const r of rows) {
     lines.push(cols.map((c) => {
-      if (c === 'image') return quote(r.image);
-      if (c === 'group') return quote(r.group);
+      if (c === 'image') return quoteCsv(r.image);
+      if (c === 'group') return quoteCsv(r.group);
       const v = c === 'f1' || c === 'precision' || c === 'recall' ? r[c] : r.features[c];
       return v === undefined ? '' : String(v);
     }).join(','));

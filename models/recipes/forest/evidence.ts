@@ -15,6 +15,7 @@ import { detectorOptions } from '../../../agent/config/derived.js';
 import { loadConfig } from '../../../agent/config/load.js';
 import { silentLogger } from '../../../agent/log.js';
 import { matchImage } from '../../../agent/learn/match.js';
+import { quoteCsv } from '../../../agent/learn/table.js';
 import { SUPPORTED_EXTENSIONS } from '../../../agent/pipeline/decode.js';
 import { SUBTHRESHOLD_NAMES, ZERO_SUBTHRESHOLD } from '../../../agent/pipeline/subthreshold.js';
 import type { Box, Frame } from '../../../agent/types.js';
@@ -43,7 +44,7 @@ try {
       const back = m.detections.map((d): Box => [frame.width - d.box[2], d.box[1], frame.width - d.box[0], d.box[3]]);
       agree = matchImage(r.detections.map((d) => d.box), back, 0.3).f1;
     }
-    lines.push([(a.prefix ?? '') + f, ...SUBTHRESHOLD_NAMES.map((n) => sub[n]), agree, detectMs.toFixed(1), flipMs.toFixed(1)].join(','));
+    lines.push([quoteCsv((a.prefix ?? '') + f), ...SUBTHRESHOLD_NAMES.map((n) => sub[n]), agree, detectMs.toFixed(1), flipMs.toFixed(1)].join(','));
   }
 } finally { await close(); }
 await writeFile(a.out, lines.join('\n') + '\n');
