@@ -15,19 +15,27 @@ const realTest = existsSync(join(DATA, 'tem-unlabelled')) && existsSync(join(DAT
 // 0.09, 0.06 and 0.03 (docs/forest/README.md).
 const FRAMES = ['tem/00334.png', 'tem-unlabelled/00085.png', 'tem-unlabelled/00153.png'];
 
-realTest('real frames of a few voids, all found, are not predicted as failures', async (t) => {
+/** The shipped detector and forest on real frames: each frame's detection count and predicted F1. */
+async function predicted(keys: readonly string[]): Promise<{ key: string; detections: number; f1: number }[]> {
   const forest = await loadForest(DEFAULT_FOREST_PATH, { threshold: 0.5 });
   const { deps, close } = await openDetectorDeps({ providers: ['cpu'] });
   try {
-    for (const key of FRAMES) {
+    const out = [];
+    for (const key of keys) {
       const frame = await deps.decode(join(DATA, key));
       const ds = await deps.detect(frame);
-      const p = forest.predict(computeFeatures(ds, frame.width, frame.height), frame);
-      t.log(`${key}: ${ds.length} detections, predicted F1 ${p.f1.toFixed(3)}`);
-      t.true(ds.length >= 1 && ds.length <= 6, `${key}: ${ds.length} detections`);
-      t.true(p.f1 >= 0.2, `${key}: predicted F1 ${p.f1.toFixed(3)}`);
+      out.push({ key, detections: ds.length, f1: forest.predict(computeFeatures(ds, frame.width, frame.height), frame).f1 });
     }
+    return out;
   } finally { await close(); }
+}
+
+realTest('real frames of a few voids, all found, are not predicted as failures', async (t) => {
+  for (const { key, detections, f1 } of await predicted(FRAMES)) {
+    t.log(`${key}: ${detections} detections, predicted F1 ${f1.toFixed(3)}`);
+    t.true(detections >= 1 && detections <= 6, `${key}: ${detections} detections`);
+    t.true(f1 >= 0.2, `${key}: predicted F1 ${f1.toFixed(3)}`);
+  }
 });
 
 // Real 666² frames of large faceted voids (100-210 px hexagons and squares, some cut by the frame
@@ -36,15 +44,8 @@ realTest('real frames of a few voids, all found, are not predicted as failures',
 const FACETED = ['tem-unlabelled/00216.png', 'tem-unlabelled/00214.png', 'tem-unlabelled/00133.png', 'tem-unlabelled/00140.png'];
 
 realTest('real frames of large faceted voids found whole are not predicted as failures', async (t) => {
-  const forest = await loadForest(DEFAULT_FOREST_PATH, { threshold: 0.5 });
-  const { deps, close } = await openDetectorDeps({ providers: ['cpu'] });
-  try {
-    for (const key of FACETED) {
-      const frame = await deps.decode(join(DATA, key));
-      const ds = await deps.detect(frame);
-      const p = forest.predict(computeFeatures(ds, frame.width, frame.height), frame);
-      t.log(`${key}: ${ds.length} detections, predicted F1 ${p.f1.toFixed(3)}`);
-      t.true(p.f1 >= 0.4, `${key}: predicted F1 ${p.f1.toFixed(3)}`);
-    }
-  } finally { await close(); }
+  for (const { key, detections, f1 } of await predicted(FACETED)) {
+    t.log(`${key}: ${detections} detections, predicted F1 ${f1.toFixed(3)}`);
+    t.true(f1 >= 0.4, `${key}: predicted F1 ${f1.toFixed(3)}`);
+  }
 });
