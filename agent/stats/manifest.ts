@@ -6,6 +6,7 @@
  */
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { quoteCsv } from '../learn/table.js';
 import type { SessionEntry, SessionSummary } from './session.js';
 
 export const MANIFEST_BASENAME = 'session-manifest';
@@ -26,11 +27,9 @@ export function manifestCsv(entries: readonly SessionEntry[]): string {
   return [COLUMNS.join(','), ...rows].join('\n') + '\n';
 }
 
-/** RFC 4180: quote fields with commas, quotes or newlines (image names here have spaces and commas). */
+/** RFC 4180 (image names here have spaces and commas); an absent value is an empty field. */
 function csvField(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  return v === null || v === undefined ? '' : quoteCsv(String(v));
 }
 
 export async function writeManifest(dir: string, entries: readonly SessionEntry[], summary: SessionSummary, now: Date): Promise<{ csv: string; json: string }> {
