@@ -6,7 +6,7 @@ For each detection of a dump_detections.ts file: the frame's white-noise sigma (
 over the box (sqrt(n) * |mean - ring| / sigma), and its excess variance about the ring's mean
 ((sum (v - ring)^2 / sigma^2 - n) / sqrt(2 n)). A detection below K on both is "noise-like".
 With --sim, the dump's images are simulated sets (annotations.json beside them): F1 per set at the
-paper's matching (box IoU >= 0.1, greedy by score) with and without the noise-like ones dropped.
+paper's matching (common.match_counts, box IoU >= 0.1) with and without the noise-like ones dropped.
 
     /usr/bin/python3 models/recipes/detector/noise_dots.py DUMP.jsonl [--sim] [--k 6 8 10]
 """
@@ -15,10 +15,14 @@ import collections
 import json
 import math
 import os
+import sys
 
 import numpy as np
 from PIL import Image
 from scipy.signal import convolve2d
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import f1_of, match_counts  # noqa: E402
 
 LAPLACE = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], float)
 
@@ -39,26 +43,6 @@ def contrast(a, box, sigma, ring=3):
     level = (outer.sum() - inner.sum()) / (outer.size - inner.size)
     n, s = inner.size, max(sigma, 1e-6)
     return abs(inner.mean() - level) * math.sqrt(n) / s, (((inner - level) ** 2).sum() / s ** 2 - n) / math.sqrt(2 * n)
-
-
-def iou(p, q):
-    ix = max(0, min(p[2], q[2]) - max(p[0], q[0]))
-    iy = max(0, min(p[3], q[3]) - max(p[1], q[1]))
-    u = (p[2] - p[0]) * (p[3] - p[1]) + (q[2] - q[0]) * (q[3] - q[1]) - ix * iy
-    return ix * iy / u if u > 0 else 0
-
-
-def true_positives(dets, truths):
-    used, tp = set(), 0
-    for d in sorted(dets, key=lambda d: -d['score']):
-        best, bj = 0.1, -1
-        for j, t in enumerate(truths):
-            if j not in used and iou(d['box'], t) >= best:
-                best, bj = iou(d['box'], t), j
-        if bj >= 0:
-            used.add(bj)
-            tp += 1
-    return tp
 
 
 def truths_of(path, cache={}):
@@ -94,13 +78,12 @@ def main():
         if a.sim:
             t = truths_of(r['path'])
             for i, k in enumerate([None] + a.k):
-                kept = [d for d, (m, e) in zip(r['detections'], c) if k is None or m >= k or e >= k]
-                tp = true_positives(kept, t)
-                scores[kind][i] += [tp, len(kept) - tp, len(t) - tp]
+                kept = [d['box'] for d, (m, e) in zip(r['detections'], c) if k is None or m >= k or e >= k]
+                scores[kind][i] += match_counts(t, kept)
     for kind in sorted(total):
         line = f'{kind:28s} {total[kind]:5d} detections; noise-like at K={a.k}: {list(dropped[kind])}'
         if a.sim:
-            line += '; F1 ' + ' '.join(f'{2 * tp / max(1, 2 * tp + fp + fn):.3f}' for tp, fp, fn in scores[kind]) + ' (all, then each K)'
+            line += '; F1 ' + ' '.join(f'{f1_of(*map(int, v)):.3f}' for v in scores[kind]) + ' (all, then each K)'
         print(line)
 
 
