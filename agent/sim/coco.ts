@@ -1,8 +1,10 @@
 /**
  * COCO annotations for a simulated set: images (with a `temguard` object of acquisition
  * metadata), categories [{id:1, name:'cavity'}], and one annotation per VISIBLE cavity
- * (labels.ts decides) with polygon segmentation, bbox [x, y, w, h] and polygon area.
- * Invisible cavities and distractors are not annotations.
+ * (labels.ts decides) with polygon segmentation, bbox [x, y, w, h], polygon area, and its
+ * matched-filter SNR (`temguard.detectability`, >= ROSE_K), so a scorer can tell the cavities a
+ * human labeller would call certain from the barely visible ones. Invisible cavities and
+ * distractors are not annotations.
  */
 import type { CavityLabel } from './labels.js';
 import type { SimMetadata } from './render.js';
@@ -23,6 +25,7 @@ export interface CocoAnnotation {
   bbox: [number, number, number, number];
   area: number;
   iscrowd: 0;
+  temguard: { detectability: number };
 }
 
 export interface CocoDataset {
@@ -56,6 +59,7 @@ export function addImage(ds: CocoDataset, fileName: string, width: number, heigh
       bbox: l.bbox,
       area: l.area,
       iscrowd: 0,
+      temguard: { detectability: Math.round(l.detectability * 100) / 100 },
     });
   }
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { simulate } from '../../agent/commands/simulate.js';
 import { UsageError } from '../../agent/commands/command.js';
+import { ROSE_K } from '../../agent/sim/labels.js';
 
 const quiet = { stdout: () => {}, stderr: () => {} };
 
@@ -43,6 +44,7 @@ test('COCO file: standard keys, metadata per image, annotations refer to images'
     t.true(ds.images.some((im: { id: number }) => im.id === a.image_id));
     t.is(a.category_id, 1);
     t.true(a.segmentation[0].length >= 6 && a.bbox.length === 4 && a.area > 0);
+    t.true(a.temguard.detectability >= ROSE_K, 'only visible cavities are annotations, each with its SNR');
   }
   const lines = (await readFile(join(dir, 'metadata.jsonl'), 'utf8')).trim().split('\n');
   t.is(lines.length, 2);

@@ -59,11 +59,11 @@ def box_iou(a, b) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def match_counts(truths, preds, iou_min: float = 0.1):
+def match_truths(truths, preds, iou_min: float = 0.1):
     """The paper's greedy matching: each truth (in order) takes the unused prediction with the
-    highest box IoU; a true positive when that IoU >= iou_min. Returns (tp, fp, fn)."""
+    highest box IoU; a match when that IoU >= iou_min. Returns, per truth, the prediction's index or None."""
     used = [False] * len(preds)
-    tp = 0
+    matched = []
     for t in truths:
         best, best_j = -1.0, -1
         for j, p in enumerate(preds):
@@ -74,7 +74,15 @@ def match_counts(truths, preds, iou_min: float = 0.1):
                 best, best_j = iou, j
         if best_j >= 0 and best >= iou_min:
             used[best_j] = True
-            tp += 1
+            matched.append(best_j)
+        else:
+            matched.append(None)
+    return matched
+
+
+def match_counts(truths, preds, iou_min: float = 0.1):
+    """(tp, fp, fn) of match_truths."""
+    tp = sum(m is not None for m in match_truths(truths, preds, iou_min))
     return tp, len(preds) - tp, len(truths) - tp
 
 
