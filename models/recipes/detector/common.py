@@ -4,6 +4,7 @@ TypeScript so the model is trained and validated on exactly what the agent will 
   instances          <- agent/adapters/components.ts (componentsToDetections)
   match_f1           <- the paper's greedy IoU >= 0.1 matching (agent/learn/match.ts in TS)
 """
+import collections
 import json
 import math
 import os
@@ -90,6 +91,25 @@ def f1_of(tp: int, fp: int, fn: int) -> float:
     """F1 = 2TP/(2TP+FP+FN); an image with no truths and no predictions scores 1."""
     d = 2 * tp + fp + fn
     return 1.0 if d == 0 else 2 * tp / d
+
+
+def annotations_beside(path: str, cache={}) -> list:
+    """The COCO annotations of the image at `path`, from the annotations.json in its folder (read once per folder)."""
+    d = os.path.dirname(path)
+    if d not in cache:
+        with open(os.path.join(d, 'annotations.json')) as f:
+            coco = json.load(f)
+        names = {i['id']: os.path.basename(i['file_name']) for i in coco['images']}
+        cache[d] = collections.defaultdict(list)
+        for a in coco['annotations']:
+            cache[d][names[a['image_id']]].append(a)
+    return cache[d][os.path.basename(path)]
+
+
+def corners(bbox) -> list:
+    """COCO [x, y, w, h] -> [x1, y1, x2, y2]."""
+    x, y, w, h = bbox
+    return [x, y, x + w, y + h]
 
 
 def load_coco(dir_: str):

@@ -22,7 +22,7 @@ from PIL import Image
 from scipy.signal import convolve2d
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import f1_of, match_counts  # noqa: E402
+from common import annotations_beside, corners, f1_of, match_counts  # noqa: E402
 
 LAPLACE = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], float)
 
@@ -45,18 +45,6 @@ def contrast(a, box, sigma, ring=3):
     return abs(inner.mean() - level) * math.sqrt(n) / s, (((inner - level) ** 2).sum() / s ** 2 - n) / math.sqrt(2 * n)
 
 
-def truths_of(path, cache={}):
-    d = os.path.dirname(path)
-    if d not in cache:
-        coco = json.load(open(os.path.join(d, 'annotations.json')))
-        names = {i['id']: os.path.basename(i['file_name']) for i in coco['images']}
-        cache[d] = collections.defaultdict(list)
-        for x in coco['annotations']:
-            b = x['bbox']
-            cache[d][names[x['image_id']]].append([b[0], b[1], b[0] + b[2], b[1] + b[3]])
-    return cache[d][os.path.basename(path)]
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('dump')
@@ -76,7 +64,7 @@ def main():
         for i, k in enumerate(a.k):
             dropped[kind][i] += sum(1 for m, e in c if m < k and e < k)
         if a.sim:
-            t = truths_of(r['path'])
+            t = [corners(x['bbox']) for x in annotations_beside(r['path'])]
             for i, k in enumerate([None] + a.k):
                 kept = [d['box'] for d, (m, e) in zip(r['detections'], c) if k is None or m >= k or e >= k]
                 scores[kind][i] += match_counts(t, kept)

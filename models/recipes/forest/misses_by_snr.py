@@ -20,22 +20,15 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'detector'))
-from common import f1_of, match_truths  # noqa: E402
+from common import annotations_beside, corners, f1_of, match_truths  # noqa: E402
 
 
-def truths_of(path, cache={}):
-    """[(box [x1, y1, x2, y2], SNR)] of the image at `path`, from the annotations.json beside it."""
-    d = os.path.dirname(path)
-    if d not in cache:
-        coco = json.load(open(os.path.join(d, 'annotations.json')))
-        names = {i['id']: i['file_name'] for i in coco['images']}
-        cache[d] = collections.defaultdict(list)
-        for a in coco['annotations']:
-            if 'temguard' not in a:
-                sys.exit(f'{d}: annotations without temguard.detectability (simulated before the simulator wrote it)')
-            x, y, w, h = a['bbox']
-            cache[d][names[a['image_id']]].append(([x, y, x + w, y + h], a['temguard']['detectability']))
-    return cache[d][os.path.basename(path)]
+def truths_of(path):
+    """[(box [x1, y1, x2, y2], SNR)] of the image at `path`."""
+    anns = annotations_beside(path)
+    if any('temguard' not in a for a in anns):
+        sys.exit(f'{path}: annotations without temguard.detectability (simulated before the simulator wrote it)')
+    return [(corners(a['bbox']), a['temguard']['detectability']) for a in anns]
 
 
 def main():
@@ -52,10 +45,10 @@ def main():
         matched = match_truths([b for b, _ in truths], preds)
         for (_, snr), m in zip(truths, matched):
             (hit if m is not None else miss).append(snr)
+        fp = len(preds) - sum(m is not None for m in matched)
         for k in a.k:
             tp = sum(1 for (_, snr), m in zip(truths, matched) if m is not None and snr >= k)
             fn = sum(1 for (_, snr), m in zip(truths, matched) if m is None and snr >= k)
-            fp = len(preds) - sum(m is not None for m in matched)
             rec = 1.0 if tp + fn == 0 else tp / (tp + fn)
             for s in (os.path.basename(os.path.dirname(r['path'])), 'all'):
                 scores[(k, s)].append((f1_of(tp, fp, fn), rec))
